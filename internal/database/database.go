@@ -1,0 +1,187 @@
+// Package database opens Folio's database and keeps its schema current: the driver, the
+// connection settings that make it safe, and the migrations. Nothing else lives here.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
+)
+
+// BusyTimeout is how long a connection waits for another process's lock (a backup, a migration
+// run from the command line) before SQLite reports it busy. Within one process writes never
+// wait on SQLite's lock: they queue for the single writer connection instead (see Open).
+const BusyTimeout = 5 * time.Second
+
+// SlowQuery is the duration above which a query is logged.
+const SlowQuery = 200 * time.Millisecond
+
+// Options are the settings Open needs.
+type Options struct {
+	Path   string       // the SQLite file; its folder is created when missing
+	Logger *slog.Logger // receives slow queries
+}
+
+// Open opens the SQLite database at opts.Path, creating the file and its folder when missing.
+//
+// Every connection, in both pools, is set up through the DSN, because PRAGMAs are per connection:
+// WAL (readers never block the writer), synchronous=FULL (a committed transaction survives a power
+// cut, not only a crash), foreign keys on, and a busy timeout.
+//
+// Writes go through one connection, reads through a pool of query-only connections; GORM's
+// dbresolver routes each statement (transactions, Create/Update/Delete and Exec to the writer,
+// queries to the readers). We chose a single writer over a pool of BEGIN IMMEDIATE connections
+// because SQLite admits one writer at a time anyway: with several writer connections the losers
+// wait in SQLite's busy handler, which sleeps and retries (up to 100 ms a turn) and finally fails
+// with SQLITE_BUSY, while with one writer they queue in Go's pool, in order, without sleeping and
+// without a deadline of SQLite's. Measured by BenchmarkConcurrentWrites (see its comment). The
+// writer also begins every transaction with BEGIN IMMEDIATE (_txlock), so a transaction that
+// reads before it writes cannot fail to upgrade its lock when another process wrote first.
+func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
+	if opts.Path == "" {
+		return nil, errors.New("open database: no path")
+	}
+	path, err := filepath.Abs(opts.Path)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+
+	writer, err := openPool(ctx, path, false)
+	if err != nil {
+		return nil, err
+	}
+	// One writer connection, kept open forever so that the per-connection settings persist.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	reader, err := openPool(ctx, path, true)
+	if err != nil {
+		_ = writer.Close()
+		return nil, err
+	}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	reader.SetConnMaxIdleTime(5 * time.Minute)
+
+	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: writer}), &gorm.Config{
+		Logger:         newSlowLogger(opts.Logger, SlowQuery),
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+	})
+	if err == nil {
+		err = db.Use(dbresolver.Register(dbresolver.Config{
+			Replicas: []gorm.Dialector{sqlite.New(sqlite.Config{Conn: reader})},
+		}))
+	}
+	if err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// openPool opens a connection pool on path and checks that SQLite accepted the settings.
+func openPool(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	if readOnly {
+		// query_only makes a write that the resolver sent here by mistake fail loudly instead of
+		// competing with the writer for SQLite's lock.
+		q.Set("_query_only", "1")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	db, err := sql.Open("sqlite3", fileURI(path, q))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	var mode string
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if mode != "wal" {
+		_ = db.Close()
+		return nil, fmt.Errorf("open database %s: journal mode is %q, want wal (is it on a network file system?)", path, mode)
+	}
+	return db, nil
+}
+
+// fileURI builds a SQLite URI for path, escaped so that a '?' or '#' in a file name is a file name.
+func fileURI(path string, q url.Values) string {
+	return (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String()
+}
+
+// Ping checks that the database answers a query, through the read pool so that a long write
+// transaction does not make the process look unready.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	var n int
+	return db.WithContext(ctx).Raw("SELECT count(*) FROM sqlite_schema").Row().Scan(&n)
+}
+
+// Close checkpoints the write-ahead log into the main file, so that a copied or inspected file
+// is complete, and closes every connection.
+func Close(db *gorm.DB) error {
+	var errs []error
+	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+	}
+	pools, err := pools(db)
+	if err != nil {
+		return err
+	}
+	for _, p := range pools {
+		if err := p.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pools returns the writer and the reader pools behind db.
+func pools(db *gorm.DB) ([]*sql.DB, error) {
+	var out []*sql.DB
+	if w, err := db.DB(); err == nil {
+		out = append(out, w)
+	}
+	if r, ok := db.Plugins[(&dbresolver.DBResolver{}).Name()].(*dbresolver.DBResolver); ok {
+		err := r.Call(func(p gorm.ConnPool) error {
+			if s, ok := p.(*sql.DB); ok && (len(out) == 0 || s != out[0]) {
+				out = append(out, s)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// IsBusy reports whether err is SQLite's "database is locked".
+func IsBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}

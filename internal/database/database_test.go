@@ -1,0 +1,333 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
+)
+
+func openTest(t testing.TB) *gorm.DB {
+	t.Helper()
+	db, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "nested", "folio.db")})
+	if err != nil {
+		t.Fatalf("Open() error = %v", err)
+	}
+	t.Cleanup(func() {
+		if err := Close(db); err != nil {
+			t.Errorf("Close() error = %v", err)
+		}
+	})
+	return db
+}
+
+// pragma reads one PRAGMA on a specific connection.
+func pragma(t *testing.T, conn *sql.Conn, name string) string {
+	t.Helper()
+	var v string
+	if err := conn.QueryRowContext(t.Context(), "PRAGMA "+name).Scan(&v); err != nil {
+		t.Fatalf("PRAGMA %s: %v", name, err)
+	}
+	return v
+}
+
+func TestOpenConfiguresEveryConnection(t *testing.T) {
+	db := openTest(t)
+	ps, err := pools(db)
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("pools() = %d pools, %v; want writer and reader", len(ps), err)
+	}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "5000"}
+	for i, p := range ps {
+		// Hold several connections at once so the pool must open new ones, each of which must
+		// carry the settings (a PRAGMA run through the pool would reach only one of them).
+		n := min(p.Stats().MaxOpenConnections, 4)
+		conns := make([]*sql.Conn, n)
+		for j := range conns {
+			c, err := p.Conn(t.Context())
+			if err != nil {
+				t.Fatalf("pool %d: Conn() error = %v", i, err)
+			}
+			conns[j] = c
+		}
+		for j, c := range conns {
+			for name, v := range want {
+				if got := pragma(t, c, name); got != v {
+					t.Errorf("pool %d conn %d: PRAGMA %s = %s, want %s", i, j, name, got, v)
+				}
+			}
+			wantQueryOnly := map[int]string{0: "0", 1: "1"}[i]
+			if got := pragma(t, c, "query_only"); got != wantQueryOnly {
+				t.Errorf("pool %d conn %d: PRAGMA query_only = %s, want %s", i, j, got, wantQueryOnly)
+			}
+		}
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
+	if got := ps[0].Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer MaxOpenConnections = %d, want 1", got)
+	}
+}
+
+func TestResolverRoutesReadsAndWrites(t *testing.T) {
+	db := openTest(t)
+	if err := db.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").Error; err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	if err := db.Exec("INSERT INTO notes (body) VALUES (?)", "hello").Error; err != nil {
+		t.Fatalf("insert: %v", err)
+	}
+	var body string
+	if err := db.Raw("SELECT body FROM notes WHERE id = 1").Scan(&body).Error; err != nil || body != "hello" {
+		t.Fatalf("read = %q, %v; want hello", body, err)
+	}
+	// A write sent to the read pool must fail rather than contend for the lock.
+	err := db.Clauses(dbresolver.Read).Exec("INSERT INTO notes (body) VALUES ('x')").Error
+	if err == nil {
+		t.Fatal("write through the read pool succeeded, want an error from query_only")
+	}
+}
+
+func TestMigrationsUpAndDown(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	p, err := Migrations(db)
+	if err != nil {
+		t.Fatalf("Migrations() error = %v", err)
+	}
+	sources := p.ListSources()
+	if len(sources) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("Up() error = %v", err)
+	}
+	if v, err := p.GetDBVersion(ctx); err != nil || v != sources[len(sources)-1].Version {
+		t.Fatalf("version after Up = %d, %v; want %d", v, err, sources[len(sources)-1].Version)
+	}
+	if !hasTable(t, db, "settings") {
+		t.Error("table settings missing after Up")
+	}
+	// Every migration must be reversible, down to an empty schema.
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		t.Fatalf("DownTo(0) error = %v", err)
+	}
+	var tables []string
+	db.Raw("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'goose_db_version'").Scan(&tables)
+	if len(tables) != 0 {
+		t.Errorf("tables left after DownTo(0): %v", tables)
+	}
+	// And up again, so that the down steps left nothing that breaks a re-run.
+	if res, err := Migrate(ctx, db); err != nil || len(res) != len(sources) {
+		t.Fatalf("Migrate() after down = %d results, %v; want %d", len(res), err, len(sources))
+	}
+	status, err := p.Status(ctx)
+	if err != nil {
+		t.Fatalf("Status() error = %v", err)
+	}
+	for _, s := range status {
+		if s.State != goose.StateApplied {
+			t.Errorf("migration %s is %s, want applied", s.Source.Path, s.State)
+		}
+	}
+}
+
+func hasTable(t *testing.T, db *gorm.DB, name string) bool {
+	t.Helper()
+	var n int
+	db.Raw("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", name).Scan(&n)
+	return n == 1
+}
+
+// TestConcurrentWritesNeverBusy runs many read-then-write transactions at once, the shape
+// that fails with SQLITE_BUSY under deferred transactions, and requires every one to commit.
+func TestConcurrentWritesNeverBusy(t *testing.T) {
+	db := openTest(t)
+	if err := db.Exec("CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("INSERT INTO counters (id, n) VALUES (1, 0)")
+	const workers, each = 32, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers*each)
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				errs <- db.Transaction(func(tx *gorm.DB) error {
+					var n int
+					if err := tx.Raw("SELECT n FROM counters WHERE id = 1").Scan(&n).Error; err != nil {
+						return err
+					}
+					return tx.Exec("UPDATE counters SET n = ? WHERE id = 1", n+1).Error
+				})
+				// Reads run beside the writes, through the read pool.
+				var n int
+				errs <- db.Raw("SELECT n FROM counters WHERE id = 1").Scan(&n).Error
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent transaction failed: %v (busy: %v)", err, IsBusy(err))
+		}
+	}
+	var n int
+	db.Raw("SELECT n FROM counters WHERE id = 1").Scan(&n)
+	if n != workers*each {
+		t.Errorf("counter = %d, want %d: an update was lost", n, workers*each)
+	}
+}
+
+func TestBackup(t *testing.T) {
+	ctx := t.Context()
+	db := openTest(t)
+	if err := db.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		db.Exec("INSERT INTO notes (body) VALUES (?)", fmt.Sprint("note ", i))
+	}
+
+	// Keep writing while the backup runs: it must not fail or block them.
+	stop := make(chan struct{})
+	var written atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := db.Exec("INSERT INTO notes (body) VALUES ('during')").Error; err != nil {
+				t.Errorf("write during backup: %v", err)
+				return
+			}
+			written.Add(1)
+		}
+	})
+	target := filepath.Join(t.TempDir(), "backup.db")
+	err := Backup(ctx, db, target)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("Backup() error = %v", err)
+	}
+
+	copyDB, err := sql.Open("sqlite3", fileURI(target, url.Values{"mode": {"ro"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	var n int64
+	if err := copyDB.QueryRow("SELECT count(*) FROM notes").Scan(&n); err != nil {
+		t.Fatalf("read backup: %v", err)
+	}
+	if n < 100 || n > 100+written.Load() {
+		t.Errorf("backup holds %d notes, want between 100 and %d", n, 100+written.Load())
+	}
+
+	if err := Backup(ctx, db, target); !errors.Is(err, ErrBackupExists) {
+		t.Errorf("Backup() over an existing file error = %v, want ErrBackupExists", err)
+	}
+}
+
+func TestSlowQueriesAreLoggedWithoutValues(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	db, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "f.db"), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(db)
+	db.Logger = newSlowLogger(log, 0) // everything is slow
+	db.Exec("CREATE TABLE secrets (v TEXT)")
+	db.Exec("INSERT INTO secrets (v) VALUES (?)", "hunter2-password-hash")
+	out := buf.String()
+	if !contains(out, "slow query") || !contains(out, "INSERT INTO secrets") {
+		t.Errorf("log = %q, want a slow query line with the SQL", out)
+	}
+	if contains(out, "hunter2") {
+		t.Errorf("log = %q, must not contain bound values", out)
+	}
+}
+
+// BenchmarkConcurrentWrites compares the ways to let many goroutines write: the chosen single
+// writer connection, a pool of writer connections with BEGIN IMMEDIATE, and a pool with
+// deferred transactions. Each operation is a read-then-write transaction. busy/op counts
+// SQLITE_BUSY failures; the chosen configuration must have none.
+//
+//	go test -tags sqlite_fts5 -run '^$' -bench ConcurrentWrites -benchtime 2000x ./internal/database
+func BenchmarkConcurrentWrites(b *testing.B) {
+	configs := []struct {
+		name   string
+		conns  int
+		txlock string
+	}{
+		{"single-writer", 1, "immediate"},
+		{"pool8-immediate", 8, "immediate"},
+		{"pool8-deferred", 8, "deferred"},
+	}
+	for _, c := range configs {
+		b.Run(c.name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "bench.db")
+			q := url.Values{"_journal_mode": {"WAL"}, "_synchronous": {"FULL"}, "_busy_timeout": {"5000"}, "_txlock": {c.txlock}}
+			pool, err := sql.Open("sqlite3", fileURI(path, q))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pool.Close()
+			pool.SetMaxOpenConns(c.conns)
+			pool.SetMaxIdleConns(c.conns)
+			pool.Exec("CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+			pool.Exec("INSERT INTO counters VALUES (1, 0)")
+			var busy atomic.Int64
+			b.SetParallelism(16) // 16 goroutines per GOMAXPROCS, like concurrent requests
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := readThenWrite(context.Background(), pool); err != nil {
+						if IsBusy(err) {
+							busy.Add(1)
+							continue
+						}
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(busy.Load())/float64(b.N), "busy/op")
+		})
+	}
+}
+
+func readThenWrite(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT n FROM counters WHERE id = 1").Scan(&n); err != nil {
+		return err
+	}
+	time.Sleep(50 * time.Microsecond) // the work a handler does between its read and its write
+	if _, err := tx.ExecContext(ctx, "UPDATE counters SET n = ? WHERE id = 1", n+1); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
