@@ -1,0 +1,139 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/foliocms/folio/internal/logging"
+)
+
+// ProblemType is the problem type of responses that need nothing beyond their status code to
+// be understood (RFC 9457 §4.2.1); their title is the status's reason phrase.
+const ProblemType = "about:blank"
+
+// Problem is an RFC 9457 problem details object: the body of every error response, served as
+// application/problem+json.
+type Problem struct {
+	// A URI identifying the kind of problem; "about:blank" when the status code says it all.
+	Type string `json:"type" example:"about:blank"`
+	// A short summary of the kind of problem.
+	Title string `json:"title" example:"Not Found"`
+	// The HTTP status code.
+	Status int `json:"status" example:"404"`
+	// What went wrong with this request, in words meant for the person who sent it.
+	Detail string `json:"detail,omitempty" validate:"optional" example:"There is nothing at /api/v1/nope."`
+	// The X-Request-ID of the request, to quote when reporting a problem.
+	RequestID string `json:"request_id,omitempty" validate:"optional" example:"01936d3c-7a4e-7b7c-9d59-5a1f0c1e2d3b"`
+	// One entry per invalid field, for 400 and 422 responses about the request's content.
+	Errors []FieldError `json:"errors,omitempty" validate:"optional"`
+} //	@name	Problem
+
+// FieldError names one invalid part of a request and says what is wrong with it.
+type FieldError struct {
+	// A dotted path to the field, such as "title" or "fields.starts_at" or "tags[2]".
+	Field string `json:"field" example:"title"`
+	// What is wrong with it.
+	Message string `json:"message" example:"must be 1 to 300 characters"`
+} //	@name	FieldError
+
+// Error makes a Problem usable as the error a handler returns.
+func (p *Problem) Error() string {
+	if p.Detail != "" {
+		return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail)
+	}
+	return fmt.Sprintf("%d %s", p.Status, p.Title)
+}
+
+// NewProblem returns a problem of type about:blank for status, with a detail for the client.
+func NewProblem(status int, format string, a ...any) *Problem {
+	return &Problem{Type: ProblemType, Title: http.StatusText(status), Status: status, Detail: fmt.Sprintf(format, a...)}
+}
+
+// errorHandler returns the one HTTPErrorHandler: every error a handler or middleware returns,
+// and the router's 404 and 405, becomes a problem+json response. Nothing internal reaches the
+// client: a 5xx says only that something failed and which request id to quote, while the error
+// itself goes to the log with that id.
+func errorHandler(logger *slog.Logger, bodyLimit int64) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		req := c.Request()
+		ctx := req.Context()
+		if c.Response().Committed {
+			// Too late for a problem: the status line is on the wire. Log it so it is not lost.
+			logger.WarnContext(ctx, "error after response started", "error", err)
+			return
+		}
+		p := problemFor(err, req, bodyLimit)
+		if p.Status >= 500 {
+			level := slog.LevelError
+			if errors.Is(err, context.Canceled) {
+				level = slog.LevelInfo // the client went away; nothing is broken
+			}
+			logger.Log(ctx, level, "request failed", "error", err, "method", req.Method, "route", c.Path())
+		}
+		p.RequestID = logging.RequestID(ctx)
+		if err := writeProblem(c, p); err != nil {
+			logger.DebugContext(ctx, "write problem", "error", err)
+		}
+	}
+}
+
+// writeProblem sends p as the response.
+func writeProblem(c echo.Context, p *Problem) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/problem+json")
+	// A problem describes this request only: never let a cache keep it.
+	h.Set(echo.HeaderCacheControl, "no-store")
+	h.Del("ETag")
+	if c.Request().Method == http.MethodHead {
+		return c.NoContent(p.Status)
+	}
+	return c.JSON(p.Status, p)
+}
+
+// problemFor translates any error into the problem the client sees.
+func problemFor(err error, req *http.Request, bodyLimit int64) *Problem {
+	var (
+		p    *Problem
+		he   *echo.HTTPError
+		mbe  *http.MaxBytesError
+		code int
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &mbe):
+		code = http.StatusRequestEntityTooLarge
+	case errors.As(err, &he):
+		code = he.Code
+	default:
+		code = http.StatusInternalServerError
+	}
+
+	switch code {
+	case http.StatusNotFound:
+		return NewProblem(code, "There is nothing at %s.", req.URL.Path)
+	case http.StatusMethodNotAllowed:
+		return NewProblem(code, "%s is not allowed on %s; the Allow header lists the methods that are.", req.Method, req.URL.Path)
+	case http.StatusRequestEntityTooLarge:
+		return NewProblem(code, "The request body is larger than the limit of %d bytes.", bodyLimit)
+	case http.StatusUnsupportedMediaType:
+		return NewProblem(code, "Request bodies must be JSON, sent with Content-Type: application/json.")
+	}
+	if code >= 500 || code < 400 || he == nil {
+		if code < 500 {
+			code = http.StatusInternalServerError
+		}
+		return NewProblem(code, "The server could not complete the request. If this persists, report it with the request id.")
+	}
+	// Other client errors that Echo raises, such as a malformed path parameter: its message is
+	// written for clients, its Internal error is not.
+	if msg, ok := he.Message.(string); ok && msg != http.StatusText(code) {
+		return NewProblem(code, "%s", msg)
+	}
+	return &Problem{Type: ProblemType, Title: http.StatusText(code), Status: code}
+}

@@ -1,0 +1,165 @@
+// Package openapi turns the Swagger 2.0 document that swag generates from the handlers'
+// annotations into the OpenAPI 3.0 document Folio serves and integrators generate clients from.
+//
+// swag speaks only Swagger 2.0, which cannot say several things the API does: bearer
+// authentication, a different media type for errors than for successes, nullable values. The
+// conversion (kin-openapi's openapi2conv) and the fix-ups below close those gaps, and refuse a
+// document that lacks what every operation must have.
+package openapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// ProblemMediaType is the media type of every error response (RFC 9457).
+const ProblemMediaType = "application/problem+json"
+
+// Bearer security schemes: the Swagger 2.0 name, and what it becomes.
+var bearerSchemes = map[string]*openapi3.SecurityScheme{
+	"BearerAuth":   {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+	"MetricsToken": {Type: "http", Scheme: "bearer"},
+}
+
+// Convert converts a Swagger 2.0 document to OpenAPI 3.0.3, applies Folio's fix-ups, validates
+// the result and returns it as indented JSON.
+func Convert(swagger []byte) ([]byte, error) {
+	var doc2 openapi2.T
+	if err := json.Unmarshal(swagger, &doc2); err != nil {
+		return nil, fmt.Errorf("read swagger document: %w", err)
+	}
+	doc, err := openapi2conv.ToV3(&doc2)
+	if err != nil {
+		return nil, fmt.Errorf("convert to OpenAPI 3: %w", err)
+	}
+	doc.OpenAPI = "3.0.3"
+	if err := fixSecuritySchemes(doc); err != nil {
+		return nil, err
+	}
+	requestID := addRequestIDHeader(doc)
+	fixDateTimes(doc)
+	if err := fixOperations(doc, requestID); err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("converted document is invalid: %w", err)
+	}
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// fixSecuritySchemes replaces the apiKey-in-header stand-ins that Swagger 2.0 forces on us with
+// proper HTTP bearer schemes, keeping their descriptions.
+func fixSecuritySchemes(doc *openapi3.T) error {
+	for name, ref := range doc.Components.SecuritySchemes {
+		want, ok := bearerSchemes[name]
+		if !ok {
+			return fmt.Errorf("security scheme %q is unknown to the converter", name)
+		}
+		s := *want
+		if ref.Value != nil {
+			s.Description = ref.Value.Description
+		}
+		ref.Value = &s
+	}
+	return nil
+}
+
+const requestIDHeader = "X-Request-ID"
+
+// addRequestIDHeader documents the X-Request-ID header that every response carries.
+// It returns a reference to the header for the responses to use.
+func addRequestIDHeader(doc *openapi3.T) *openapi3.HeaderRef {
+	if doc.Components.Headers == nil {
+		doc.Components.Headers = openapi3.Headers{}
+	}
+	h := &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: "The request's id: the client's own when it sent a well-formed one (at most 128 characters of A-Z, a-z, 0-9, '.', '_' and '-'), otherwise one the server made. Quote it when reporting a problem.",
+		Required:    true,
+		Schema:      openapi3.NewStringSchema().WithMaxLength(128).NewRef(),
+	}}
+	doc.Components.Headers[requestIDHeader] = &openapi3.HeaderRef{Value: h}
+	return &openapi3.HeaderRef{Ref: "#/components/headers/" + requestIDHeader, Value: h}
+}
+
+// fixDateTimes gives every timestamp property (named *_at) the date-time format, which swag
+// does not derive from time.Time; generated clients then parse them as times.
+func fixDateTimes(doc *openapi3.T) {
+	for _, s := range doc.Components.Schemas {
+		if s.Value == nil {
+			continue
+		}
+		for name, p := range s.Value.Properties {
+			if p.Value != nil && strings.HasSuffix(name, "_at") && p.Value.Type.Is("string") && p.Value.Format == "" {
+				p.Value.Format = "date-time"
+			}
+		}
+	}
+}
+
+// fixOperations checks that every operation is documented well enough to generate a client
+// from, marks public operations as such, and gives error responses the problem media type.
+func fixOperations(doc *openapi3.T, requestID *openapi3.HeaderRef) error {
+	var errs []error
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		methods := item.Operations()
+		for _, method := range slices.Sorted(maps.Keys(methods)) {
+			op := methods[method]
+			where := method + " " + path
+			switch {
+			case op.OperationID == "":
+				errs = append(errs, fmt.Errorf("%s: no operation id (add @ID)", where))
+			case op.Summary == "":
+				errs = append(errs, fmt.Errorf("%s: no summary (add @Summary)", where))
+			case len(op.Tags) == 0:
+				errs = append(errs, fmt.Errorf("%s: no tag (add @Tags)", where))
+			}
+			if op.Security == nil {
+				// Say explicitly that the operation needs no credentials, rather than leave
+				// readers and linters to guess.
+				op.Security = openapi3.NewSecurityRequirements()
+			}
+			for code, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				if resp.Value.Headers == nil {
+					resp.Value.Headers = openapi3.Headers{}
+				}
+				resp.Value.Headers[requestIDHeader] = requestID
+				if n, err := strconv.Atoi(code); err == nil && n >= 400 {
+					if err := useProblemMediaType(resp.Value); err != nil {
+						errs = append(errs, fmt.Errorf("%s %s: %w", where, code, err))
+					}
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// useProblemMediaType serves an error response's schema as application/problem+json, whatever
+// media type the operation produces on success (swag gives all responses the same ones).
+func useProblemMediaType(resp *openapi3.Response) error {
+	for _, mt := range resp.Content {
+		if mt.Schema != nil && mt.Schema.Ref == "#/components/schemas/Problem" {
+			resp.Content = openapi3.Content{ProblemMediaType: mt}
+			return nil
+		}
+	}
+	return errors.New("an error response must be {object} Problem")
+}
