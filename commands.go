@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/api"
+	"github.com/foliocms/folio/internal/config"
+	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/logging"
+)
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+// appVersion is the version the binary was built as, or the module's when built without it.
+func appVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func versionString() string {
+	return fmt.Sprintf("folio %s %s/%s %s", appVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+}
+
+// setup parses a command's flags into the configuration and builds the logger.
+func setup(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (config.Config, *slog.Logger, error) {
+	fs := flag.NewFlagSet("folio "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if extra != nil {
+		extra(fs)
+	}
+	cfg, err := config.Load(fs, args, getenv)
+	if err != nil {
+		var cerr *config.Error
+		if errors.As(err, &cerr) || errors.Is(err, flag.ErrHelp) {
+			return cfg, nil, err
+		}
+		return cfg, nil, usageError(err.Error()) // the flag package has said what was wrong
+	}
+	return cfg, logging.New(stderr, cfg.LogLevel, cfg.LogFormat), nil
+}
+
+// openDatabase opens the database and applies pending migrations, as every command that uses
+// the database does, so that no command ever runs against an older schema than it expects.
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*gorm.DB, error) {
+	db, err := database.Open(ctx, database.Options{Path: cfg.DB, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := database.Migrate(ctx, db)
+	for _, r := range applied {
+		logger.Info("migration applied", "migration", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
+	}
+	if err != nil {
+		_ = database.Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
+	start := time.Now()
+	cfg, logger, err := setup("serve", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Args) > 0 {
+		return usageError(fmt.Sprintf("serve takes no arguments, got %q", cfg.Args))
+	}
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := database.Close(db); err != nil {
+			logger.Error("close database", "error", err)
+		}
+	}()
+
+	reg := api.NewRegistry()
+	handler := api.NewServer(cfg, logger, reg, func(ctx context.Context) error { return database.Ping(ctx, db) })
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	servers := []*server{{name: "api", srv: newHTTPServer(handler, logger), ln: ln}}
+	if cfg.MetricsAddr != "" {
+		mln, err := lc.Listen(ctx, "tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", api.MetricsHandler(reg))
+		servers = append(servers, &server{name: "metrics", srv: newHTTPServer(mux, logger), ln: mln})
+	}
+	for _, s := range servers {
+		logger.Info("listening", "server", s.name, "addr", s.ln.Addr().String())
+	}
+	logger.Info("ready", "version", appVersion(), "db", cfg.DB, "startup_ms", float64(time.Since(start).Microseconds())/1000)
+	return serveUntilDone(ctx, logger, cfg.ShutdownTimeout, servers...)
+}
+
+// server is an HTTP server and the listener it serves.
+type server struct {
+	name string
+	srv  *http.Server
+	ln   net.Listener
+}
+
+// newHTTPServer sets the timeouts that keep slow or idle clients from holding connections
+// forever (the zero values of http.Server mean no limit at all).
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntilDone serves until ctx is cancelled (SIGTERM or SIGINT), then shuts down gracefully:
+// the listeners close at once, requests in flight may finish within timeout, idle connections
+// close. It returns an error if a server failed or requests had to be cut off.
+func serveUntilDone(ctx context.Context, logger *slog.Logger, timeout time.Duration, servers ...*server) error {
+	failed := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() {
+			if err := s.srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("%s server: %w", s.name, err)
+			}
+		}()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down", "timeout", timeout.String())
+	case err = <-failed:
+		logger.Error("server failed, shutting down", "error", err)
+	}
+	// The parent context is done; shutdown gets its own deadline.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	for _, s := range servers {
+		if serr := s.srv.Shutdown(sctx); serr != nil {
+			_ = s.srv.Close()
+			err = errors.Join(err, fmt.Errorf("%s server: requests still running after %v were cut off: %w", s.name, timeout, serr))
+		}
+	}
+	if err == nil {
+		logger.Info("stopped")
+	}
+	return err
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, logger, err := setup("migrate", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Args) != 1 {
+		return usageError("usage: folio migrate up|down|status")
+	}
+	db, err := database.Open(ctx, database.Options{Path: cfg.DB, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	p, err := database.Migrations(db)
+	if err != nil {
+		return err
+	}
+	switch cfg.Args[0] {
+	case "up":
+		res, err := p.Up(ctx)
+		for _, r := range res {
+			fmt.Fprintln(stdout, r)
+		}
+		if err == nil && len(res) == 0 {
+			fmt.Fprintln(stdout, "no pending migrations")
+		}
+		return err
+	case "down":
+		r, err := p.Down(ctx)
+		if r != nil {
+			fmt.Fprintln(stdout, r)
+		}
+		return err
+	case "status":
+		status, err := p.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range status {
+			applied := "pending"
+			if !s.AppliedAt.IsZero() {
+				applied = s.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%-8s %-21s %s\n", s.State, applied, s.Source.Path)
+		}
+		return nil
+	default:
+		return usageError(fmt.Sprintf("unknown migrate command %q; use up, down or status", cfg.Args[0]))
+	}
+}
+
+func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, logger, err := setup("backup", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Args) != 1 {
+		return usageError("usage: folio backup FILE")
+	}
+	db, err := openDatabase(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer database.Close(db)
+	start := time.Now()
+	if err := database.Backup(ctx, db, cfg.Args[0]); err != nil {
+		return err
+	}
+	st, err := os.Stat(cfg.Args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s (%d bytes, %v, integrity ok)\n", cfg.DB, cfg.Args[0], st.Size(), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// healthcheck asks the local server's /readyz, for container health checks: the container image
+// has no shell and no curl.
+func healthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := setup("healthcheck", args, getenv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(cfg.Addr) // config has validated it
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s", url, res.Status)
+	}
+	fmt.Fprintln(stdout, "ready")
+	return nil
+}

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// env builds a getenv from pairs, so that tests never read the real environment.
+func env(pairs ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// startServer runs `folio serve` through run() on a free port with a database in a temporary
+// folder, waits until /readyz answers, and returns the base URL. The server stops when the
+// test ends; stopping must succeed.
+func startServer(t *testing.T, pairs ...string) (baseURL string, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dbPath := filepath.Join(t.TempDir(), "data", "folio.db")
+	getenv := env(append([]string{"FOLIO_ADDR", "127.0.0.1:0", "FOLIO_DB", dbPath}, pairs...)...)
+	logs = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"folio", "serve"}, getenv, io.Discard, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run() after cancel = %v, want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("run() did not return within 10s of cancel")
+		}
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if addr := listenAddr(logs.String()); addr != "" {
+			baseURL = "http://" + addr
+			if res, err := http.Get(baseURL + "/readyz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return baseURL, logs
+				}
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run() returned early: %v\n%s", err, logs)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("server not ready within 30s; log:\n%s", logs)
+	return "", nil
+}
+
+// listenAddr finds the API listener's address in the JSON log.
+func listenAddr(log string) string {
+	sc := bufio.NewScanner(strings.NewReader(log))
+	for sc.Scan() {
+		var rec struct{ Msg, Server, Addr string }
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "listening" && rec.Server == "api" {
+			return rec.Addr
+		}
+	}
+	return ""
+}
+
+func TestServe(t *testing.T) {
+	base, _ := startServer(t)
+
+	res, err := http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	doc, err := openapi3.NewLoader().LoadFromData(body)
+	if err != nil {
+		t.Fatalf("load /openapi.json: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.0.") {
+		t.Errorf("openapi = %q, want 3.0.x", doc.OpenAPI)
+	}
+	if err := doc.Validate(t.Context()); err != nil {
+		t.Errorf("/openapi.json does not validate: %v", err)
+	}
+
+	res, err = http.Get(base + "/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var problem map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&problem); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusNotFound || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("GET /nope = %d %s, want 404 application/problem+json", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, k := range []string{"type", "title", "status"} {
+		if _, ok := problem[k]; !ok {
+			t.Errorf("problem lacks %q: %v", k, problem)
+		}
+	}
+	if res.Header.Get("X-Request-ID") == "" {
+		t.Error("no X-Request-ID on the 404")
+	}
+}
+
+func TestServeMetricsListener(t *testing.T) {
+	port := freePort(t)
+	base, _ := startServer(t, "FOLIO_METRICS_ADDR", "127.0.0.1:"+port)
+	http.Get(base + "/healthz")
+
+	res, err := http.Get("http://127.0.0.1:" + port + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `folio_http_requests_total{method="GET",route="/healthz",status="200"}`) {
+		t.Errorf("metrics listener = %d, body lacks the /healthz counter:\n%.500s", res.StatusCode, b)
+	}
+	// Not on the API listener, which has no token.
+	if res, err := http.Get(base + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /metrics on the API listener = %v %v, want 404", res.StatusCode, err)
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+// TestShutdownFinishesRequestsInFlight starts a request that takes a while, cancels the context
+// as SIGTERM does, and requires the request to complete and the server to stop cleanly.
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		fmt.Fprint(w, "finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- serveUntilDone(ctx, logger, 5*time.Second, &server{name: "api", srv: newHTTPServer(h, logger), ln: ln})
+	}()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := http.Get("http://" + ln.Addr().String())
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		got <- result{string(b), err}
+	}()
+	<-started
+	cancel()
+
+	r := <-got
+	if r.err != nil || r.body != "finished" {
+		t.Errorf("in-flight request = %q, %v; want it to finish", r.body, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serveUntilDone() = %v, want nil", err)
+	}
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Error("the listener still accepts connections after shutdown")
+	}
+}
+
+func TestShutdownTimeoutCutsOffSlowRequests(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	logger := slog.New(slog.DiscardHandler)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- serveUntilDone(ctx, logger, 100*time.Millisecond, &server{name: "api", srv: newHTTPServer(h, logger), ln: ln})
+	}()
+	go http.Get("http://" + ln.Addr().String())
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "cut off") {
+			t.Errorf("serveUntilDone() = %v, want an error saying requests were cut off", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("shutdown did not respect its timeout")
+	}
+}
+
+// TestSIGTERM builds the real binary, starts it, sends SIGTERM and requires exit status 0.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "folio")
+	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "folio.db"), "--log-format", "json")
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for listenAddr(logs.String()) == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if listenAddr(logs.String()) == "" {
+		cmd.Process.Kill()
+		t.Fatalf("binary did not start:\n%s", logs)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v, want exit status 0\n%s", err, logs)
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("no 'stopped' line in the log:\n%s", logs)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "folio.db")
+	getenv := env("FOLIO_DB", db, "FOLIO_LOG_LEVEL", "warn")
+	call := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(t.Context(), append([]string{"folio"}, args...), getenv, &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+
+	if out, _, err := call("version"); err != nil || !strings.HasPrefix(out, "folio ") {
+		t.Errorf("version = %q, %v", out, err)
+	}
+	if out, _, err := call("migrate", "status"); err != nil || !strings.Contains(out, "pending") || !strings.Contains(out, "00001_settings.sql") {
+		t.Errorf("migrate status on a new database = %q, %v; want pending migrations", out, err)
+	}
+	if out, _, err := call("migrate", "up"); err != nil || !strings.Contains(out, "OK") {
+		t.Errorf("migrate up = %q, %v", out, err)
+	}
+	if out, _, err := call("migrate", "up"); err != nil || !strings.Contains(out, "no pending migrations") {
+		t.Errorf("second migrate up = %q, %v", out, err)
+	}
+	if out, _, err := call("migrate", "status"); err != nil || strings.Contains(out, "pending") {
+		t.Errorf("migrate status after up = %q, %v; want all applied", out, err)
+	}
+	if out, _, err := call("migrate", "down"); err != nil || !strings.Contains(out, "down") {
+		t.Errorf("migrate down = %q, %v", out, err)
+	}
+
+	target := filepath.Join(dir, "backup.db")
+	if out, _, err := call("backup", target); err != nil || !strings.Contains(out, "integrity ok") {
+		t.Errorf("backup = %q, %v", out, err)
+	}
+	if _, _, err := call("backup", target); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("backup over an existing file = %v, want a refusal", err)
+	}
+
+	var uerr usageError
+	for _, args := range [][]string{{}, {"frobnicate"}, {"migrate", "sideways"}, {"migrate"}, {"backup"}, {"serve", "extra"}, {"serve", "--no-such-flag"}} {
+		if _, _, err := call(args...); !errors.As(err, &uerr) {
+			t.Errorf("folio %v = %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := call("serve", "-h"); err != nil {
+		t.Errorf("serve -h = %v, want nil (help is not an error)", err)
+	}
+
+	_, _, err := call("serve", "--log-level", "chatty", "--jwt-secret", "short")
+	if err == nil || !strings.Contains(err.Error(), `--log-level "chatty" is not a log level`) || !strings.Contains(err.Error(), "--jwt-secret must be at least 32 bytes") {
+		t.Errorf("serve with bad settings = %v, want both problems named", err)
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	base, _ := startServer(t)
+	addr := strings.TrimPrefix(base, "http://")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"folio", "healthcheck"}, env("FOLIO_ADDR", addr), &out, io.Discard); err != nil || out.String() != "ready\n" {
+		t.Errorf("healthcheck against a running server = %q, %v", out.String(), err)
+	}
+	if err := run(t.Context(), []string{"folio", "healthcheck"}, env("FOLIO_ADDR", "127.0.0.1:"+freePort(t)), io.Discard, io.Discard); err == nil {
+		t.Error("healthcheck with no server = nil, want an error")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
