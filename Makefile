@@ -1,0 +1,68 @@
+# Folio's front door. `make help` lists the targets; CI runs `make audit` after `make test`.
+
+# Every Go command needs the sqlite_fts5 build tag (SQLite's full-text search is compiled in only
+# with it). Appending keeps any GOFLAGS the environment already has.
+export GOFLAGS += -tags=sqlite_fts5
+
+VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS       := -X main.version=$(VERSION)
+BIN           := bin/folio
+TOOLS         := $(CURDIR)/.bin
+GOLANGCI_LINT := $(TOOLS)/golangci-lint
+# Pinned versions of the tools that do not live in go.mod.
+GOLANGCI_LINT_VERSION := v2.15.0
+REDOCLY_CLI           := @redocly/cli@2.77.0
+DOCKERFILE_UTILS      := dockerfile-utils@0.16.3
+SWAGGER_UI_DIST       := swagger-ui-dist@5.35.0
+
+.DEFAULT_GOAL := help
+.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui bench audit clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: build ## build and start Folio on localhost:8080 with data/folio.db (FOLIO_* variables apply)
+	./$(BIN) serve
+
+build: ## build bin/folio
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+test: ## run every test, with the race detector
+	go test -race -count=1 ./...
+
+lint: $(GOLANGCI_LINT) ## run golangci-lint
+	$(GOLANGCI_LINT) run ./...
+
+fmt: ## format the Go code
+	go fmt ./...
+
+docs: ## regenerate docs/ (swag, then the OpenAPI 3 conversion) from the handlers' annotations
+	go generate ./api
+
+docs-check: docs ## fail when docs/ is not what `make docs` generates
+	@git diff --exit-code --stat -- docs/ || { echo "docs/ is stale: run 'make docs' and commit the result"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- docs/); \
+	  if [ -n "$$untracked" ]; then echo "docs/ has files not committed: $$untracked"; exit 1; fi
+
+spec-lint: ## lint docs/openapi.json with Redocly (needs Node.js and npm)
+	npx --yes $(REDOCLY_CLI) lint --config .ci/redocly.yaml docs/openapi.json
+
+dockerfile-check: ## lint the Dockerfile and run its exact go build (needs Node.js and npm)
+	npx --yes $(DOCKERFILE_UTILS) lint Dockerfile
+	FOLIO_TEST_DOCKER_BUILD=1 go test -count=1 -run '^TestDockerfile' .
+
+docs-ui: ## re-vendor Swagger UI into internal/docsui/swagger-ui (then update docsui.Version)
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent $(SWAGGER_UI_DIST) >/dev/null && tar xzf *.tgz && \
+	  cp package/LICENSE package/NOTICE package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt \
+	     package/swagger-ui.css package/favicon-32x32.png $(CURDIR)/internal/docsui/swagger-ui/ && rm -rf $$tmp
+
+bench: ## run the benchmarks
+	go test -run '^$$' -bench . -benchtime 2000x ./...
+
+audit: test lint docs-check spec-lint dockerfile-check ## everything CI checks
+
+clean: ## remove build output and installed tools
+	rm -rf bin .bin
+
+$(GOLANGCI_LINT):
+	GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
