@@ -56,8 +56,9 @@ docs-ui: ## re-vendor Swagger UI into internal/docsui/swagger-ui (then update do
 	  cp package/LICENSE package/NOTICE package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt \
 	     package/swagger-ui.css package/favicon-32x32.png $(CURDIR)/internal/docsui/swagger-ui/ && rm -rf $$tmp
 
-bench: ## run the benchmarks
-	go test -run '^$$' -bench . -benchtime 2000x ./...
+bench: ## measure start-up, size and idle memory against a same-run baseline; write contention
+	go test -run '^$$' -bench Startup -benchtime 20x .
+	go test -run '^$$' -bench ConcurrentWrites -benchtime 2000x ./internal/database
 
 audit: test lint docs-check spec-lint dockerfile-check ## everything CI checks
 

@@ -91,7 +91,8 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		byFlag[s.flag] = s
 		fs.StringVar(&s.value, s.flag, s.value, s.usage+" ["+s.env+"]")
 	}
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		return Config{}, err
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -101,7 +102,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	})
 
 	var (
-		cfg  = Config{Args: fs.Args()}
+		cfg  = Config{Args: positional}
 		errs []error
 	)
 	bad := func(s *setting, format string, a ...any) {
@@ -231,6 +232,27 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		return Config{}, &Error{Problems: errs}
 	}
 	return cfg, nil
+}
+
+// parseInterspersed parses flags wherever they appear among the arguments, so that
+// `folio backup FILE --db x` works as well as `folio backup --db x FILE`; after "--" everything
+// is an argument. It returns the arguments that are not flags, in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 // Error lists every problem found in the configuration.

@@ -81,6 +81,29 @@ func TestLoadEnvironmentAndFlags(t *testing.T) {
 	}
 }
 
+func TestLoadFlagsAmongArguments(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantDB   string
+		wantArgs []string
+	}{
+		{[]string{"up", "--db", "x.db"}, "x.db", []string{"up"}},
+		{[]string{"--db", "x.db", "up"}, "x.db", []string{"up"}},
+		{[]string{"a", "--db=x.db", "b"}, "x.db", []string{"a", "b"}},
+		{[]string{"a", "--", "--db", "b"}, "data/folio.db", []string{"a", "--db", "b"}},
+	}
+	for _, tt := range tests {
+		cfg, err := load(t, nil, tt.args...)
+		if err != nil {
+			t.Errorf("Load(%q) error = %v", tt.args, err)
+			continue
+		}
+		if cfg.DB != tt.wantDB || !cmp.Equal(cfg.Args, tt.wantArgs) {
+			t.Errorf("Load(%q) = db %q args %q, want %q %q", tt.args, cfg.DB, cfg.Args, tt.wantDB, tt.wantArgs)
+		}
+	}
+}
+
 func TestLoadRejects(t *testing.T) {
 	tests := []struct {
 		name string

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -269,7 +270,8 @@ func TestSlowQueriesAreLoggedWithoutValues(t *testing.T) {
 // BenchmarkConcurrentWrites compares the ways to let many goroutines write: the chosen single
 // writer connection, a pool of writer connections with BEGIN IMMEDIATE, and a pool with
 // deferred transactions. Each operation is a read-then-write transaction. busy/op counts
-// SQLITE_BUSY failures; the chosen configuration must have none.
+// SQLITE_BUSY failures (the chosen configuration must have none); p99-ms and max-ms are the
+// latencies of single transactions, waiting included.
 //
 //	go test -tags sqlite_fts5 -run '^$' -bench ConcurrentWrites -benchtime 2000x ./internal/database
 func BenchmarkConcurrentWrites(b *testing.B) {
@@ -295,12 +297,20 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 			pool.SetMaxIdleConns(c.conns)
 			pool.Exec("CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
 			pool.Exec("INSERT INTO counters VALUES (1, 0)")
-			var busy atomic.Int64
+			var (
+				busy      atomic.Int64
+				mu        sync.Mutex
+				latencies []time.Duration
+			)
 			b.SetParallelism(16) // 16 goroutines per GOMAXPROCS, like concurrent requests
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
 				for pb.Next() {
-					if err := readThenWrite(context.Background(), pool); err != nil {
+					start := time.Now()
+					err := readThenWrite(context.Background(), pool)
+					mine = append(mine, time.Since(start))
+					if err != nil {
 						if IsBusy(err) {
 							busy.Add(1)
 							continue
@@ -309,8 +319,15 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 						return
 					}
 				}
+				mu.Lock()
+				latencies = append(latencies, mine...)
+				mu.Unlock()
 			})
+			b.StopTimer()
+			slices.Sort(latencies)
 			b.ReportMetric(float64(busy.Load())/float64(b.N), "busy/op")
+			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(latencies[len(latencies)-1].Microseconds())/1000, "max-ms")
 		})
 	}
 }
