@@ -1,0 +1,273 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/validation"
+)
+
+// NewUser is what it takes to create a user.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     Role
+	Password string
+}
+
+// CreateUser validates and creates a user.
+func (s *Store) CreateUser(ctx context.Context, in NewUser) (*User, error) {
+	in.Email = NormalizeEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	verr := &validation.Error{}
+	if msg := checkEmail(in.Email); msg != "" {
+		verr.Add("email", "%s", msg)
+	}
+	if msg := checkName(in.Name); msg != "" {
+		verr.Add("name", "%s", msg)
+	}
+	if !in.Role.Valid() {
+		verr.Add("role", "must be admin, editor or author")
+	}
+	if msg := checkPassword(in.Password); msg != "" {
+		verr.Add("password", "%s", msg)
+	}
+	if err := verr.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.hash(ctx, in.Password)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	u := &User{ID: id.String(), Email: in.Email, Name: in.Name, Role: in.Role, Active: true, PasswordHash: hash, Version: 1}
+	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, ErrEmailTaken
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// EnsureFirstAdmin creates an admin with email and password when the database has no user at
+// all; with an empty password it generates one. It returns the password it used when it created
+// the admin, and "" when users already existed.
+func (s *Store) EnsureFirstAdmin(ctx context.Context, email, password string) (string, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil {
+		return "", fmt.Errorf("count users: %w", err)
+	}
+	if n > 0 {
+		return "", nil
+	}
+	if password == "" {
+		password = GeneratePassword()
+	}
+	_, err := s.CreateUser(ctx, NewUser{Email: email, Name: "Admin", Role: RoleAdmin, Password: password})
+	if errors.Is(err, ErrEmailTaken) {
+		return "", nil // another process created it first
+	}
+	if err != nil {
+		return "", fmt.Errorf("create first admin: %w", err)
+	}
+	return password, nil
+}
+
+// FindUser returns the user with id.
+func (s *Store) FindUser(ctx context.Context, id string) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user %s: %w", id, err)
+	}
+	return &u, nil
+}
+
+// FindUserByEmail returns the user with email (compared normalized).
+func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user by email: %w", err)
+	}
+	return &u, nil
+}
+
+// ListUsers returns up to limit users in the order they were created, starting after the user
+// with id after (empty for the first page), and whether more follow.
+func (s *Store) ListUsers(ctx context.Context, limit int, after string) ([]User, bool, error) {
+	q := s.db.WithContext(ctx).Order("id").Limit(limit + 1)
+	if after != "" {
+		q = q.Where("id > ?", after) // ids are UUIDv7: they sort by creation time
+	}
+	var users []User
+	if err := q.Find(&users).Error; err != nil {
+		return nil, false, fmt.Errorf("list users: %w", err)
+	}
+	more := len(users) > limit
+	return users[:min(len(users), limit)], more, nil
+}
+
+// UserChanges are the fields of a user to change; nil leaves a field as it is.
+type UserChanges struct {
+	Email    *string
+	Name     *string
+	Role     *Role
+	Active   *bool
+	Password *string
+}
+
+// UpdateUser applies changes to the user with id. When ifVersion is not 0, the user must still
+// be at that version (ErrStale otherwise). An update that would leave no active admin fails
+// with ErrLastAdmin. Deactivating a user or setting their password ends all their sessions.
+func (s *Store) UpdateUser(ctx context.Context, id string, ifVersion int64, ch UserChanges) (*User, error) {
+	verr := &validation.Error{}
+	set := map[string]any{}
+	if ch.Email != nil {
+		email := NormalizeEmail(*ch.Email)
+		if msg := checkEmail(email); msg != "" {
+			verr.Add("email", "%s", msg)
+		}
+		set["email"] = email
+	}
+	if ch.Name != nil {
+		if msg := checkName(*ch.Name); msg != "" {
+			verr.Add("name", "%s", msg)
+		}
+		set["name"] = strings.TrimSpace(*ch.Name)
+	}
+	if ch.Role != nil {
+		if !ch.Role.Valid() {
+			verr.Add("role", "must be admin, editor or author")
+		}
+		set["role"] = *ch.Role
+	}
+	if ch.Active != nil {
+		set["active"] = *ch.Active
+	}
+	if ch.Password != nil {
+		if msg := checkPassword(*ch.Password); msg != "" {
+			verr.Add("password", "%s", msg)
+		}
+	}
+	if err := verr.Err(); err != nil {
+		return nil, err
+	}
+	// Hash before the transaction: it takes tens of milliseconds, and the transaction holds the
+	// database's only writer.
+	if ch.Password != nil {
+		hash, err := s.hasher.hash(ctx, *ch.Password)
+		if err != nil {
+			return nil, fmt.Errorf("hash password: %w", err)
+		}
+		set["password_hash"] = hash
+	}
+
+	var out User
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := lockUser(tx, id, ifVersion)
+		if err != nil {
+			return err
+		}
+		if len(set) == 0 {
+			out = *cur
+			return nil
+		}
+		set["version"] = gorm.Expr("version + 1")
+		set["updated_at"] = s.clock()
+		if err := tx.Model(&User{}).Where("id = ?", id).Updates(set).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrEmailTaken
+			}
+			return err
+		}
+		if err := requireActiveAdmin(tx); err != nil {
+			return err
+		}
+		if (ch.Active != nil && !*ch.Active) || ch.Password != nil {
+			reason := "deactivated"
+			if ch.Password != nil {
+				reason = "password set by an admin"
+			}
+			if err := revokeSessions(tx, id, "", reason, s.clock()); err != nil {
+				return err
+			}
+		}
+		return tx.Where("id = ?", id).Take(&out).Error
+	})
+	if err != nil {
+		return nil, wrapDomain(err, "update user "+id)
+	}
+	return &out, nil
+}
+
+// DeleteUser deletes the user with id, and with it their sessions. The last active admin
+// cannot be deleted (ErrLastAdmin), nor a user who authored content (ErrHasContent: deactivate
+// them instead).
+func (s *Store) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := lockUser(tx, id, ifVersion); err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", id).Delete(&User{}).Error; err != nil {
+			if errors.Is(err, gorm.ErrForeignKeyViolated) {
+				return ErrHasContent
+			}
+			return err
+		}
+		return requireActiveAdmin(tx)
+	})
+	return wrapDomain(err, "delete user "+id)
+}
+
+// lockUser reads the user inside a write transaction (which holds the database's writer, so
+// nothing changes it before the transaction ends) and checks its version.
+func lockUser(tx *gorm.DB, id string, ifVersion int64) (*User, error) {
+	var u User
+	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return nil, err
+	}
+	if ifVersion != 0 && u.Version != ifVersion {
+		return nil, ErrStale
+	}
+	return &u, nil
+}
+
+// requireActiveAdmin fails a change that left no active admin, so that someone can always
+// manage the instance.
+func requireActiveAdmin(tx *gorm.DB) error {
+	var n int64
+	if err := tx.Model(&User{}).Where("role = ? AND active = ?", RoleAdmin, true).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+// wrapDomain adds context to err; errors.Is still finds the package's errors inside.
+func wrapDomain(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
