@@ -14,6 +14,14 @@
 // @BasePath                   /
 // @tag.name                   operations
 // @tag.description            Health, readiness, metrics and this document.
+// @tag.name                   auth
+// @tag.description            Logging in and out, tokens, your own account.
+// @tag.name                   users
+// @tag.description            Accounts and their roles (admins only).
+// @securityDefinitions.apikey BearerAuth
+// @in                         header
+// @name                       Authorization
+// @description                An access token from POST /api/v1/auth/login, sent as "Authorization: Bearer <token>".
 // @securityDefinitions.apikey MetricsToken
 // @in                         header
 // @name                       Authorization

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/logging"
+	"github.com/foliocms/folio/internal/validation"
 )
 
 // ProblemType is the problem type of responses that need nothing beyond their status code to
@@ -67,7 +72,7 @@ func errorHandler(logger *slog.Logger, bodyLimit int64) echo.HTTPErrorHandler {
 			logger.WarnContext(ctx, "error after response started", "error", err)
 			return
 		}
-		p := problemFor(err, req, bodyLimit)
+		p := problemFor(err, c, bodyLimit)
 		if p.Status >= 500 {
 			level := slog.LevelError
 			if errors.Is(err, context.Canceled) {
@@ -88,24 +93,52 @@ func writeProblem(c echo.Context, p *Problem) error {
 	h.Set(echo.HeaderContentType, "application/problem+json")
 	// A problem describes this request only: never let a cache keep it.
 	h.Set(echo.HeaderCacheControl, "no-store")
-	h.Del("ETag")
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(p.Status)
 	}
 	return c.JSON(p.Status, p)
 }
 
-// problemFor translates any error into the problem the client sees.
-func problemFor(err error, req *http.Request, bodyLimit int64) *Problem {
+// problemFor translates any error into the problem the client sees, setting the headers that
+// go with it.
+func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 	var (
-		p    *Problem
-		he   *echo.HTTPError
-		mbe  *http.MaxBytesError
-		code int
+		p         *Problem
+		he        *echo.HTTPError
+		mbe       *http.MaxBytesError
+		verr      *validation.Error
+		throttled *auth.ThrottledError
+		code      int
 	)
+	req := c.Request()
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &verr):
+		errs := make([]FieldError, len(verr.Fields))
+		for i, f := range verr.Fields {
+			errs[i] = FieldError{Field: f.Field, Message: f.Message}
+		}
+		return invalid(errs)
+	case errors.As(err, &throttled):
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
+		return NewProblem(http.StatusTooManyRequests, "Too many failed attempts; try again in %s.", throttled.RetryAfter.Round(time.Second))
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return NewProblem(http.StatusUnauthorized, "The email or the password is wrong.")
+	case errors.Is(err, auth.ErrInvalidToken):
+		return NewProblem(http.StatusUnauthorized, "The token is invalid, expired or already used; log in again.")
+	case errors.Is(err, auth.ErrEmailTaken):
+		p := NewProblem(http.StatusConflict, "Another user has this email.")
+		p.Errors = []FieldError{{Field: "email", Message: "is taken"}}
+		return p
+	case errors.Is(err, auth.ErrLastAdmin):
+		return NewProblem(http.StatusConflict, "This would leave no active admin; make another user an admin first.")
+	case errors.Is(err, auth.ErrHasContent):
+		return NewProblem(http.StatusConflict, "This user authored content; deactivate them instead.")
+	case errors.Is(err, auth.ErrStale):
+		return NewProblem(http.StatusPreconditionFailed, "It changed since the version in If-Match; fetch it again (the ETag header has the current version).")
+	case errors.Is(err, auth.ErrNotFound):
+		code = http.StatusNotFound
 	case errors.As(err, &mbe):
 		code = http.StatusRequestEntityTooLarge
 	case errors.As(err, &he):

@@ -78,7 +78,7 @@ func openAPIDocument(doc []byte) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set(echo.HeaderCacheControl, "public, max-age=300")
-		h.Set("ETag", etag)
+		h.Set(headerETag, etag)
 		if c.Request().Header.Get("If-None-Match") == etag {
 			return c.NoContent(http.StatusNotModified)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/config"
 )
 
@@ -18,8 +19,8 @@ import (
 // middleware every request passes through, and the one error handler.
 //
 // ping answers whether the database is reachable (for /readyz); reg receives the request
-// metrics and is what /metrics serves.
-func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, ping func(context.Context) error) *echo.Echo {
+// metrics and is what /metrics serves; accounts authenticates callers and manages users.
+func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, ping func(context.Context) error, accounts *auth.Store) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Logger.SetOutput(io.Discard) // everything worth logging goes through slog
@@ -43,7 +44,7 @@ func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry,
 	}
 	e.Use(limitBody(cfg.BodyLimit), jsonBodies())
 
-	addRoutes(e, cfg, logger, reg, ping)
+	addRoutes(e, cfg, logger, reg, ping, accounts)
 	for _, r := range e.Routes() {
 		m.routes[r.Path] = true
 	}

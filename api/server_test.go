@@ -15,22 +15,52 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/logging"
 )
 
 // testServer is the real router over a real SQLite file in a temporary folder, with the log
-// captured for inspection.
+// captured for inspection and a clock the test moves.
 type testServer struct {
 	*echo.Echo
-	log *syncBuffer
+	log      *syncBuffer
+	accounts *auth.Store
+	keys     *auth.Keys
+	clock    *testClock
 }
 
-func newTestServer(t *testing.T, modify ...func(*config.Config)) *testServer {
+// testParams make password hashing cheap in tests; production parameters are measured in the
+// auth package's benchmark.
+var testParams = auth.Params{Memory: 64, Time: 1, Threads: 1}
+
+// testSecret signs the test server's tokens, so tests can forge tokens with it.
+var testSecret = []byte("test-secret-0123456789-abcdefghijklmnop")
+
+// testClock is a clock that moves only when told.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 	t.Helper()
 	cfg := config.Config{BodyLimit: 1 << 10, LogLevel: "debug"}
 	for _, m := range modify {
@@ -44,13 +74,19 @@ func newTestServer(t *testing.T, modify ...func(*config.Config)) *testServer {
 	if _, err := database.Migrate(t.Context(), db); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	keys := auth.NewKeys(testSecret)
+	clock := &testClock{now: time.Now().UTC()}
+	accounts := auth.NewStore(db, auth.Options{Keys: keys, Params: testParams, Now: clock.Now})
+	if _, err := accounts.EnsureFirstAdmin(t.Context(), adminEmail, adminPassword); err != nil {
+		t.Fatal(err)
+	}
 	buf := &syncBuffer{}
 	logger := logging.New(buf, "debug", "json")
-	e := NewServer(cfg, logger, NewRegistry(), func(ctx context.Context) error { return database.Ping(ctx, db) })
-	return &testServer{Echo: e, log: buf}
+	e := NewServer(cfg, logger, NewRegistry(), func(ctx context.Context) error { return database.Ping(ctx, db) }, accounts)
+	return &testServer{Echo: e, log: buf, accounts: accounts, keys: keys, clock: clock}
 }
 
-func (s *testServer) do(t *testing.T, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
+func (s *testServer) do(t testing.TB, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, target, body)
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -335,7 +371,7 @@ func TestReadiness(t *testing.T) {
 		t.Errorf("GET /readyz = %d %s, want 200 ready", rec.Code, rec.Body)
 	}
 	down := NewServer(config.Config{BodyLimit: 1024}, slog.New(slog.DiscardHandler), NewRegistry(),
-		func(context.Context) error { return errors.New("disk I/O error at /var/lib/folio") })
+		func(context.Context) error { return errors.New("disk I/O error at /var/lib/folio") }, nil)
 	rec := httptest.NewRecorder()
 	down.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	p := decodeProblem(t, rec, http.StatusServiceUnavailable)

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+)
+
+// decodeJSON reads the request body, one JSON object, into dst (a pointer to a struct) more
+// strictly than encoding/json does:
+//
+//   - property names must match dst's json tags exactly: encoding/json matches them ignoring
+//     case, which would let {"ROLE": "admin"} set Role;
+//   - an unknown property, or one in serverOwned, is a 400 naming it;
+//   - a property that is required (any field not tagged validate:"optional", as in the OpenAPI
+//     document) but missing is a 422; so is null for a field not tagged x-nullable, and a value
+//     of the wrong JSON type.
+//
+// It returns the names of the properties present, which a merge patch needs. Nothing from the
+// query string or the path is ever read into dst.
+func decodeJSON(c echo.Context, dst any, serverOwned ...string) (map[string]bool, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, err // the body limit's *http.MaxBytesError, rendered as 413
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, NewProblem(http.StatusBadRequest, "The request needs a JSON object as its body.")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, NewProblem(http.StatusBadRequest, "The body is not valid JSON (at byte %d).", syntax.Offset)
+		}
+		return nil, NewProblem(http.StatusBadRequest, "The body must be a JSON object.")
+	}
+
+	fields := jsonFields(reflect.TypeOf(dst).Elem())
+	var bad []FieldError
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
+		switch _, known := fields[name]; {
+		case slices.Contains(serverOwned, name):
+			bad = append(bad, FieldError{Field: name, Message: "is set by the server and cannot be sent"})
+		case !known:
+			bad = append(bad, FieldError{Field: name, Message: "is not a property of this request"})
+		}
+	}
+	if len(bad) > 0 {
+		p := NewProblem(http.StatusBadRequest, "The body has properties this request does not take.")
+		p.Errors = bad
+		return nil, p
+	}
+
+	present := make(map[string]bool, len(raw))
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		v, ok := raw[name]
+		present[name] = ok
+		switch {
+		case !ok && fields[name].required:
+			bad = append(bad, FieldError{Field: name, Message: "is required"})
+		case ok && string(bytes.TrimSpace(v)) == "null" && !fields[name].nullable:
+			bad = append(bad, FieldError{Field: name, Message: "must not be null"})
+		case ok:
+			if err := json.Unmarshal(v, reflect.ValueOf(dst).Elem().FieldByIndex(fields[name].index).Addr().Interface()); err != nil {
+				bad = append(bad, FieldError{Field: name, Message: "must be " + jsonTypeName(fields[name].typ)})
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return nil, invalid(bad)
+	}
+	return present, nil
+}
+
+// invalid returns the 422 problem for field errors.
+func invalid(errs []FieldError) *Problem {
+	p := NewProblem(http.StatusUnprocessableEntity, "Some values are not valid; see errors.")
+	p.Errors = errs
+	return p
+}
+
+type jsonField struct {
+	index              []int
+	typ                reflect.Type
+	required, nullable bool
+}
+
+var jsonFieldCache sync.Map // reflect.Type -> map[string]jsonField
+
+// jsonFields maps the JSON names of a struct's exported fields to what decodeJSON needs.
+func jsonFields(t reflect.Type) map[string]jsonField {
+	if f, ok := jsonFieldCache.Load(t); ok {
+		return f.(map[string]jsonField)
+	}
+	out := map[string]jsonField{}
+	for _, sf := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if !sf.IsExported() || name == "-" || name == "" {
+			continue
+		}
+		out[name] = jsonField{
+			index:    sf.Index,
+			typ:      sf.Type,
+			required: !strings.Contains(sf.Tag.Get("validate"), "optional"),
+			nullable: strings.Contains(sf.Tag.Get("extensions"), "x-nullable"),
+		}
+	}
+	jsonFieldCache.Store(t, out)
+	return out
+}
+
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	default:
+		return fmt.Sprintf("a JSON %s", t.Kind())
+	}
+}
