@@ -22,7 +22,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: build ## build and start Folio on localhost:8080 with data/folio.db (FOLIO_* variables apply)
-	./$(BIN) serve
+	FOLIO_ADMIN_EMAIL="$${FOLIO_ADMIN_EMAIL:-admin@example.com}" ./$(BIN) serve
 
 build: ## build bin/folio
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .

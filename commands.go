@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/foliocms/folio/api"
+	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/logging"
@@ -58,22 +60,53 @@ func setup(name string, args []string, getenv func(string) string, stderr io.Wri
 	return cfg, logging.New(stderr, cfg.LogLevel, cfg.LogFormat), nil
 }
 
-// openDatabase opens the database and applies pending migrations, as every command that uses
-// the database does, so that no command ever runs against an older schema than it expects.
-func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*gorm.DB, error) {
+// defaultAdminEmail is the first admin's email when FOLIO_ADMIN_EMAIL is not set.
+const defaultAdminEmail = "admin@localhost"
+
+// openDatabase opens the database, applies pending migrations and, when there are no users,
+// creates the first admin, as every command that uses the database does: no command runs
+// against an older schema than it expects, and whichever runs first leaves a way to log in.
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*gorm.DB, *auth.Store, error) {
 	db, err := database.Open(ctx, database.Options{Path: cfg.DB, Logger: logger})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	accounts, err := prepare(ctx, db, cfg, logger)
+	if err != nil {
+		_ = database.Close(db)
+		return nil, nil, err
+	}
+	return db, accounts, nil
+}
+
+func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.Logger) (*auth.Store, error) {
 	applied, err := database.Migrate(ctx, db)
 	for _, r := range applied {
 		logger.Info("migration applied", "migration", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
 	}
 	if err != nil {
-		_ = database.Close(db)
 		return nil, err
 	}
-	return db, nil
+	keys, err := auth.LoadKeys(ctx, db, cfg.JWTSecret, cfg.JWTPrevious...)
+	if err != nil {
+		return nil, err
+	}
+	accounts := auth.NewStore(db, auth.Options{Keys: keys, AccessTTL: cfg.AccessTokenTTL})
+	email := cmp.Or(cfg.AdminEmail, defaultAdminEmail)
+	password, err := accounts.EnsureFirstAdmin(ctx, email, cfg.AdminPassword)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case password == "":
+	case cfg.AdminPassword != "":
+		logger.Info("first admin created with FOLIO_ADMIN_EMAIL and FOLIO_ADMIN_PASSWORD", "email", email)
+	default:
+		// The one log line that holds a password, by design: nobody could log in otherwise.
+		logger.Warn("first admin created; log in with this email and password, shown only this once, then change it",
+			"email", email, "password", password)
+	}
+	return accounts, nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
@@ -85,7 +118,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	if len(cfg.Args) > 0 {
 		return usageError(fmt.Sprintf("serve takes no arguments, got %q", cfg.Args))
 	}
-	db, err := openDatabase(ctx, cfg, logger)
+	db, accounts, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -96,7 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	}()
 
 	reg := api.NewRegistry()
-	handler := api.NewServer(cfg, logger, reg, func(ctx context.Context) error { return database.Ping(ctx, db) })
+	handler := api.NewServer(cfg, logger, reg, func(ctx context.Context) error { return database.Ping(ctx, db) }, accounts)
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)
@@ -235,7 +268,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if len(cfg.Args) != 1 {
 		return usageError("usage: folio backup FILE")
 	}
-	db, err := openDatabase(ctx, cfg, logger)
+	db, _, err := openDatabase(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "folio:", err)
@@ -34,6 +34,10 @@ Commands:
   serve                  run the API server
   migrate up|down|status apply all pending migrations, roll back the last one, or list them
   backup FILE            write a consistent copy of the live database to FILE (never overwrites)
+  user create --email E --role R [--name N]
+                         create a user; the password is read from standard input, or generated
+  user set-password --email E
+                         set a user's password (from standard input, or generated) and end their sessions
   healthcheck            exit 0 when the local server answers /readyz (for container health checks)
   version                print the version
 
@@ -48,7 +52,7 @@ func (e usageError) Error() string { return string(e) }
 // run is the whole program, with the operating system passed in so that tests can run it.
 // It returns when the command is done or, for serve, when ctx is cancelled and the server has
 // shut down.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
 		return usageError("no command given")
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		err = backup(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		err = user(ctx, rest, getenv, stdin, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, rest, getenv, stdout, stderr)
 	case "version":

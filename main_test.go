@@ -41,7 +41,7 @@ func startServer(t *testing.T, pairs ...string) (baseURL string, logs *syncBuffe
 	getenv := env(append([]string{"FOLIO_ADDR", "127.0.0.1:0", "FOLIO_DB", dbPath}, pairs...)...)
 	logs = &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"folio", "serve"}, getenv, io.Discard, logs) }()
+	go func() { done <- run(ctx, []string{"folio", "serve"}, getenv, strings.NewReader(""), io.Discard, logs) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -126,6 +126,64 @@ func TestServe(t *testing.T) {
 	}
 	if res.Header.Get("X-Request-ID") == "" {
 		t.Error("no X-Request-ID on the 404")
+	}
+}
+
+// TestFirstAdminFlow is the README's walk-through over real HTTP: the first admin's generated
+// password is in the log; log in with it, ask who you are, refresh, log out.
+func TestFirstAdminFlow(t *testing.T) {
+	base, logs := startServer(t, "FOLIO_ADMIN_EMAIL", "owner@example.com")
+	var password string
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		var rec struct{ Msg, Email, Password string }
+		if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.Msg, "first admin created") {
+			if rec.Email != "owner@example.com" || len(rec.Password) < 20 {
+				t.Fatalf("first admin line = %+v", rec)
+			}
+			password = rec.Password
+		}
+	}
+	if password == "" {
+		t.Fatalf("no generated password in the log:\n%s", logs)
+	}
+
+	post := func(path, token string, body any) (*http.Response, map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, base+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return res, out
+	}
+	res, tokens := post("/api/v1/auth/login", "", map[string]string{"email": "owner@example.com", "password": password})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("login = %d %v", res.StatusCode, tokens)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/v1/auth/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tokens["access_token"].(string))
+	me, err := http.DefaultClient.Do(req)
+	if err != nil || me.StatusCode != http.StatusOK {
+		t.Fatalf("me = %v %v", me.StatusCode, err)
+	}
+	me.Body.Close()
+	res, refreshed := post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": tokens["refresh_token"].(string)})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("refresh = %d %v", res.StatusCode, refreshed)
+	}
+	if res, _ := post("/api/v1/auth/logout", "", map[string]string{"refresh_token": refreshed["refresh_token"].(string)}); res.StatusCode != http.StatusNoContent {
+		t.Errorf("logout = %d", res.StatusCode)
+	}
+	if res, _ := post("/api/v1/auth/refresh", "", map[string]string{"refresh_token": refreshed["refresh_token"].(string)}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("refresh after logout = %d, want 401", res.StatusCode)
 	}
 }
 
@@ -280,7 +338,7 @@ func TestCommands(t *testing.T) {
 	getenv := env("FOLIO_DB", db, "FOLIO_LOG_LEVEL", "warn")
 	call := func(args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
-		err := run(t.Context(), append([]string{"folio"}, args...), getenv, &out, &errOut)
+		err := run(t.Context(), append([]string{"folio"}, args...), getenv, strings.NewReader(""), &out, &errOut)
 		return out.String(), errOut.String(), err
 	}
 
@@ -303,6 +361,26 @@ func TestCommands(t *testing.T) {
 		t.Errorf("migrate down = %q, %v", out, err)
 	}
 
+	// Users from the command line: the password from standard input, or generated.
+	userCmd := func(stdin string, args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(t.Context(), append([]string{"folio", "user"}, args...), getenv, strings.NewReader(stdin), &out, io.Discard)
+		return out.String(), err
+	}
+	if out, err := userCmd("piped password 1\n", "create", "--email", "Ed@Example.com", "--role", "editor"); err != nil || !strings.Contains(out, "created ed@example.com (editor") || strings.Contains(out, "password:") {
+		t.Errorf("user create with a piped password = %q, %v", out, err)
+	}
+	out, err := userCmd("", "set-password", "--email", "ed@example.com")
+	if err != nil || !strings.Contains(out, "password: ") {
+		t.Errorf("user set-password without input = %q, %v; want a generated password", out, err)
+	}
+	if _, err := userCmd("short\n", "create", "--email", "x@example.com", "--role", "author"); err == nil || !strings.Contains(err.Error(), "password") {
+		t.Errorf("user create with a short password = %v, want the password rule", err)
+	}
+	if _, err := userCmd("", "set-password", "--email", "nobody@example.com"); err == nil || !strings.Contains(err.Error(), "no user has the email") {
+		t.Errorf("set-password of an unknown user = %v", err)
+	}
+
 	target := filepath.Join(dir, "backup.db")
 	if out, _, err := call("backup", target); err != nil || !strings.Contains(out, "integrity ok") {
 		t.Errorf("backup = %q, %v", out, err)
@@ -312,7 +390,7 @@ func TestCommands(t *testing.T) {
 	}
 
 	var uerr usageError
-	for _, args := range [][]string{{}, {"frobnicate"}, {"migrate", "sideways"}, {"migrate"}, {"backup"}, {"serve", "extra"}, {"serve", "--no-such-flag"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"migrate", "sideways"}, {"migrate"}, {"backup"}, {"serve", "extra"}, {"serve", "--no-such-flag"}, {"user"}, {"user", "create", "--email", "a@b.c"}} {
 		if _, _, err := call(args...); !errors.As(err, &uerr) {
 			t.Errorf("folio %v = %v, want a usage error", args, err)
 		}
@@ -321,7 +399,7 @@ func TestCommands(t *testing.T) {
 		t.Errorf("serve -h = %v, want nil (help is not an error)", err)
 	}
 
-	_, _, err := call("serve", "--log-level", "chatty", "--jwt-secret", "short")
+	_, _, err = call("serve", "--log-level", "chatty", "--jwt-secret", "short")
 	if err == nil || !strings.Contains(err.Error(), `--log-level "chatty" is not a log level`) || !strings.Contains(err.Error(), "--jwt-secret must be at least 32 bytes") {
 		t.Errorf("serve with bad settings = %v, want both problems named", err)
 	}
@@ -331,10 +409,10 @@ func TestHealthcheck(t *testing.T) {
 	base, _ := startServer(t)
 	addr := strings.TrimPrefix(base, "http://")
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"folio", "healthcheck"}, env("FOLIO_ADDR", addr), &out, io.Discard); err != nil || out.String() != "ready\n" {
+	if err := run(t.Context(), []string{"folio", "healthcheck"}, env("FOLIO_ADDR", addr), nil, &out, io.Discard); err != nil || out.String() != "ready\n" {
 		t.Errorf("healthcheck against a running server = %q, %v", out.String(), err)
 	}
-	if err := run(t.Context(), []string{"folio", "healthcheck"}, env("FOLIO_ADDR", "127.0.0.1:"+freePort(t)), io.Discard, io.Discard); err == nil {
+	if err := run(t.Context(), []string{"folio", "healthcheck"}, env("FOLIO_ADDR", "127.0.0.1:"+freePort(t)), nil, io.Discard, io.Discard); err == nil {
 		t.Error("healthcheck with no server = nil, want an error")
 	}
 }

@@ -20,6 +20,8 @@ type Config struct {
 	Addr            string        // listen address of the API
 	DB              string        // SQLite file path
 	JWTSecret       []byte        // HMAC key for access tokens; empty means generated and stored in the database
+	JWTPrevious     [][]byte      // retired HMAC keys, still accepted for verification during a rotation
+	AccessTokenTTL  time.Duration // lifetime of access tokens
 	AdminEmail      string        // first admin, created at start when there are no users
 	AdminPassword   string        // its password; empty means generated and printed once
 	CORSOrigins     []string      // allowed browser origins; empty disables CORS
@@ -43,6 +45,8 @@ const (
 	MaxAdminPassword  = 256
 	DefaultBodyLimit  = 1 << 20
 	defaultShutdown   = 15 * time.Second
+	defaultAccessTTL  = 15 * time.Minute
+	maxAccessTTL      = 24 * time.Hour
 	maxShutdown       = 10 * time.Minute
 	maxBodyLimitBytes = 1 << 30
 )
@@ -71,6 +75,8 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		{env: "FOLIO_ADDR", flag: "addr", def: "localhost:8080", usage: "listen `address` (host:port)"},
 		{env: "FOLIO_DB", flag: "db", def: "data/folio.db", usage: "SQLite database `file`"},
 		{env: "FOLIO_JWT_SECRET", flag: "jwt-secret", usage: "HMAC `key` for access tokens, at least 32 bytes (default: generated once and stored in the database)"},
+		{env: "FOLIO_JWT_PREVIOUS_SECRETS", flag: "jwt-previous-secrets", usage: "comma-separated retired HMAC `keys`, still accepted until the tokens they signed expire"},
+		{env: "FOLIO_ACCESS_TOKEN_TTL", flag: "access-token-ttl", def: defaultAccessTTL.String(), usage: "lifetime of access tokens (a `duration` such as 15m)"},
 		{env: "FOLIO_ADMIN_EMAIL", flag: "admin-email", usage: "`email` of the first admin, created when there are no users"},
 		{env: "FOLIO_ADMIN_PASSWORD", flag: "admin-password", usage: "`password` of the first admin (default: generated and printed once)"},
 		{env: "FOLIO_CORS_ORIGINS", flag: "cors-origins", usage: "comma-separated `origins` allowed to call the API from a browser"},
@@ -130,6 +136,29 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			bad(s, "must be at least %d bytes (it has %d); generate one with: openssl rand -base64 48", MinJWTSecret, len(s.value))
 		} else {
 			cfg.JWTSecret = []byte(s.value)
+		}
+	}
+
+	if s := get("jwt-previous-secrets"); s.value != "" {
+		for i, secret := range splitList(s.value) {
+			if len(secret) < MinJWTSecret {
+				bad(s, "entry %d must be at least %d bytes (it has %d)", i+1, MinJWTSecret, len(secret))
+				continue
+			}
+			cfg.JWTPrevious = append(cfg.JWTPrevious, []byte(secret))
+		}
+	}
+
+	{
+		s := get("access-token-ttl")
+		d, err := time.ParseDuration(s.value)
+		switch {
+		case err != nil:
+			bad(s, "%q is not a duration; use a number with a unit, for example 15m", s.value)
+		case d < time.Minute || d > maxAccessTTL:
+			bad(s, "%q must be between 1m and %v", s.value, maxAccessTTL)
+		default:
+			cfg.AccessTokenTTL = d
 		}
 	}
 

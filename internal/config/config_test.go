@@ -29,6 +29,7 @@ func TestLoadDefaults(t *testing.T) {
 		LogLevel:        "info",
 		BodyLimit:       1 << 20,
 		ShutdownTimeout: 15 * time.Second,
+		AccessTokenTTL:  15 * time.Minute,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -115,6 +116,12 @@ func TestLoadRejects(t *testing.T) {
 			"FOLIO_JWT_SECRET must be at least 32 bytes (it has 5)"},
 		{"short jwt secret by flag", nil, []string{"--jwt-secret", "abc"},
 			"--jwt-secret must be at least 32 bytes (it has 3)"},
+		{"short previous secret", map[string]string{"FOLIO_JWT_PREVIOUS_SECRETS": strings.Repeat("k", 32) + ",short"}, nil,
+			"FOLIO_JWT_PREVIOUS_SECRETS entry 2 must be at least 32 bytes (it has 5)"},
+		{"access token ttl too long", map[string]string{"FOLIO_ACCESS_TOKEN_TTL": "48h"}, nil,
+			`FOLIO_ACCESS_TOKEN_TTL "48h" must be between 1m and 24h0m0s`},
+		{"access token ttl not a duration", map[string]string{"FOLIO_ACCESS_TOKEN_TTL": "15"}, nil,
+			`FOLIO_ACCESS_TOKEN_TTL "15" is not a duration`},
 		{"unknown log level", map[string]string{"FOLIO_LOG_LEVEL": "verbose"}, nil,
 			`FOLIO_LOG_LEVEL "verbose" is not a log level; use debug, info, warn or error`},
 		{"unknown log format", map[string]string{"FOLIO_LOG_FORMAT": "xml"}, nil,
