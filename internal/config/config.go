@@ -90,12 +90,10 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	byFlag := make(map[string]*setting, len(settings))
 	for _, s := range settings {
-		s.value = s.def
-		if v, ok := lookup(getenv, s.env); ok {
-			s.value = v
-		}
 		byFlag[s.flag] = s
-		fs.StringVar(&s.value, s.flag, s.value, s.usage+" ["+s.env+"]")
+		// The flag's default is the static one, never the environment's value: help and usage
+		// messages print defaults, and the environment holds secrets.
+		fs.StringVar(&s.value, s.flag, s.def, s.usage+" ["+s.env+"]")
 	}
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -106,6 +104,11 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			s.fromFlag = true
 		}
 	})
+	for _, s := range settings {
+		if v, ok := lookup(getenv, s.env); ok && !s.fromFlag {
+			s.value = v
+		}
+	}
 
 	var (
 		cfg  = Config{Args: positional}
@@ -179,11 +182,12 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 
 	if s := get("cors-origins"); s.value != "" {
 		for _, o := range splitList(s.value) {
-			if err := checkOrigin(o); err != nil {
+			origin, err := normalizeOrigin(o)
+			if err != nil {
 				bad(s, "%q %v", o, err)
 				continue
 			}
-			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+			cfg.CORSOrigins = append(cfg.CORSOrigins, origin)
 		}
 	}
 
@@ -226,7 +230,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		switch {
 		case checkAddr(s.value) != nil:
 			bad(s, "%q is not a listen address; use host:port, for example 127.0.0.1:9090", s.value)
-		case s.value == cfg.Addr:
+		case s.value == cfg.Addr && !strings.HasSuffix(s.value, ":0"):
 			bad(s, "%q is the API's own address; give the metrics listener a port of its own", s.value)
 		default:
 			cfg.MetricsAddr = s.value
@@ -332,20 +336,30 @@ func isPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// checkOrigin accepts "*" or a bare origin as browsers send it: scheme, host and optional port,
-// nothing else. Anything looser would be matched by Echo's CORS middleware in surprising ways.
-func checkOrigin(o string) error {
+// normalizeOrigin accepts "*" or an origin: scheme, host and optional port, nothing else. It
+// returns the origin as browsers send it in the Origin header (lower case, no trailing slash,
+// no default port), because Echo's CORS middleware compares the two as strings.
+func normalizeOrigin(o string) (string, error) {
 	if o == "*" {
-		return nil
+		return o, nil
 	}
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return errors.New("is not an origin; use scheme://host[:port], for example https://www.example.com")
+		return "", errors.New("is not an origin; use scheme://host[:port], for example https://www.example.com")
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return errors.New("must be an origin only (scheme://host[:port]), without a path, query or user")
+		return "", errors.New("must be an origin only (scheme://host[:port]), without a path, query or user")
 	}
-	return nil
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host, nil
 }
 
 func parseCIDR(s string) (*net.IPNet, error) {

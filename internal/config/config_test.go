@@ -105,6 +105,40 @@ func TestLoadFlagsAmongArguments(t *testing.T) {
 	}
 }
 
+func TestOriginsAreNormalized(t *testing.T) {
+	cfg, err := load(t, map[string]string{"FOLIO_CORS_ORIGINS": "https://WWW.Example.com/, http://localhost:80, https://a.example:8443, *"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"https://www.example.com", "http://localhost", "https://a.example:8443", "*"}
+	if diff := cmp.Diff(want, cfg.CORSOrigins); diff != "" {
+		t.Errorf("CORSOrigins mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestHelpHidesTheEnvironment: flag defaults are printed by -h and by usage errors, and the
+// environment holds secrets.
+func TestHelpHidesTheEnvironment(t *testing.T) {
+	var out strings.Builder
+	fs := flag.NewFlagSet("folio", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	secret := strings.Repeat("s3cr3t", 8)
+	_, err := Load(fs, []string{"-h"}, func(k string) string {
+		return map[string]string{"FOLIO_JWT_SECRET": secret, "FOLIO_ADMIN_PASSWORD": "admin-pass-123", "FOLIO_METRICS_TOKEN": "metrics-token-123456"}[k]
+	})
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("Load(-h) = %v, want flag.ErrHelp", err)
+	}
+	for _, leak := range []string{secret, "admin-pass-123", "metrics-token-123456"} {
+		if strings.Contains(out.String(), leak) {
+			t.Errorf("help output contains %q:\n%s", leak, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "FOLIO_JWT_SECRET") {
+		t.Errorf("help output does not name the variables:\n%s", out.String())
+	}
+}
+
 func TestLoadRejects(t *testing.T) {
 	tests := []struct {
 		name string
