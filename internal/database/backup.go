@@ -19,18 +19,31 @@ var ErrBackupExists = errors.New("backup target already exists")
 
 // Backup writes a consistent copy of db to path while the database stays in use. VACUUM INTO
 // reads inside one transaction, so the copy is a snapshot of one moment, including what is
-// still in the write-ahead log, and it holds no lock that blocks writers under WAL. The copy is
-// synced to disk and checked with PRAGMA integrity_check before Backup returns.
-func Backup(ctx context.Context, db *gorm.DB, path string) error {
-	path, err := filepath.Abs(path)
+// still in the write-ahead log. Under WAL it blocks no other process's writers (the server's,
+// when `folio backup` runs beside it); within this process it runs on the writer connection,
+// so this process's writes wait for it. The copy is readable by its owner only, like the
+// database, synced to disk and checked with PRAGMA integrity_check; on any failure it is
+// removed, so that a retry does not find it in the way.
+func Backup(ctx context.Context, db *gorm.DB, path string) (err error) {
+	path, err = filepath.Abs(path)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if _, err := os.Lstat(path); err == nil {
+	// Creating the file exclusively refuses an existing one without a race, and sets its mode
+	// before any data is in it; VACUUM INTO accepts an empty target.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("backup %s: %w", path, ErrBackupExists)
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	}
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	_ = f.Close()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(path)
+		}
+	}()
 	if err := db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}

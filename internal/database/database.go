@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -67,6 +68,13 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+	// The file holds password hashes and maybe the token signing key: readable by its owner
+	// only. SQLite gives the -wal and -shm files the main file's permissions.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		_ = f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("create database file: %w", err)
 	}
 
 	writer, err := openPool(ctx, path, false)
@@ -159,11 +167,7 @@ func Close(db *gorm.DB) error {
 	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 		errs = append(errs, fmt.Errorf("checkpoint: %w", err))
 	}
-	pools, err := pools(db)
-	if err != nil {
-		return err
-	}
-	for _, p := range pools {
+	for _, p := range pools(db) {
 		if err := p.Close(); err != nil {
 			errs = append(errs, err)
 		}
@@ -172,23 +176,21 @@ func Close(db *gorm.DB) error {
 }
 
 // pools returns the writer and the reader pools behind db.
-func pools(db *gorm.DB) ([]*sql.DB, error) {
+func pools(db *gorm.DB) []*sql.DB {
 	var out []*sql.DB
 	if w, err := db.DB(); err == nil {
 		out = append(out, w)
 	}
 	if r, ok := db.Plugins[(&dbresolver.DBResolver{}).Name()].(*dbresolver.DBResolver); ok {
-		err := r.Call(func(p gorm.ConnPool) error {
+		// The callback never fails, so neither does Call.
+		_ = r.Call(func(p gorm.ConnPool) error {
 			if s, ok := p.(*sql.DB); ok && (len(out) == 0 || s != out[0]) {
 				out = append(out, s)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
-	return out, nil
+	return out
 }
 
 // IsBusy reports whether err is SQLite's "database is locked".

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -45,9 +46,9 @@ func pragma(t *testing.T, conn *sql.Conn, name string) string {
 
 func TestOpenConfiguresEveryConnection(t *testing.T) {
 	db := openTest(t)
-	ps, err := pools(db)
-	if err != nil || len(ps) != 2 {
-		t.Fatalf("pools() = %d pools, %v; want writer and reader", len(ps), err)
+	ps := pools(db)
+	if len(ps) != 2 {
+		t.Fatalf("pools() = %d pools; want writer and reader", len(ps))
 	}
 	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "5000"}
 	for i, p := range ps {
@@ -98,6 +99,61 @@ func TestResolverRoutesReadsAndWrites(t *testing.T) {
 	err := db.Clauses(dbresolver.Read).Exec("INSERT INTO notes (body) VALUES ('x')").Error
 	if err == nil {
 		t.Fatal("write through the read pool succeeded, want an error from query_only")
+	}
+
+	// Reads do not wait for the writer: while a transaction holds the only writer connection,
+	// a query through db still answers.
+	hold, release := make(chan struct{}), make(chan struct{})
+	go db.Transaction(func(tx *gorm.DB) error {
+		tx.Exec("INSERT INTO notes (body) VALUES ('uncommitted')")
+		close(hold)
+		<-release
+		return nil
+	})
+	<-hold
+	defer close(release)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	var n int
+	if err := db.WithContext(ctx).Raw("SELECT count(*) FROM notes WHERE body != ''").Scan(&n).Error; err != nil {
+		t.Fatalf("read while the writer is held: %v (did it go to the writer?)", err)
+	}
+	if n != 1 {
+		t.Errorf("read saw %d notes, want the 1 committed one", n)
+	}
+}
+
+func TestFilesAreOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(t.Context(), Options{Path: filepath.Join(dir, "f.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Close(db)
+	if err := Backup(t.Context(), db, filepath.Join(dir, "b.db")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"f.db", "f.db-wal", "b.db"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode = %v, want 0600", name, st.Mode().Perm())
+		}
+	}
+}
+
+func TestBackupLeavesNothingOnFailure(t *testing.T) {
+	db := openTest(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	target := filepath.Join(t.TempDir(), "b.db")
+	if err := Backup(ctx, db, target); err == nil {
+		t.Fatal("Backup with a cancelled context succeeded")
+	}
+	if _, err := os.Stat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed backup left %s behind (%v)", target, err)
 	}
 }
 
@@ -203,7 +259,7 @@ func TestBackup(t *testing.T) {
 		db.Exec("INSERT INTO notes (body) VALUES (?)", fmt.Sprint("note ", i))
 	}
 
-	// Keep writing while the backup runs: it must not fail or block them.
+	// Keep writing while the backup runs: none of the writes may fail (they queue behind it).
 	stop := make(chan struct{})
 	var written atomic.Int64
 	var wg sync.WaitGroup
