@@ -17,6 +17,10 @@ import (
 	"github.com/foliocms/folio/internal/validation"
 )
 
+// statusClientClosedRequest is the status logged and counted for requests whose client left
+// before the answer.
+const statusClientClosedRequest = 499
+
 // ProblemType is the problem type of responses that need nothing beyond their status code to
 // be understood (RFC 9457 §4.2.1); their title is the status's reason phrase.
 const ProblemType = "about:blank"
@@ -72,13 +76,16 @@ func errorHandler(logger *slog.Logger, bodyLimit int64) echo.HTTPErrorHandler {
 			logger.WarnContext(ctx, "error after response started", "error", err)
 			return
 		}
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			// The client went away: nothing is broken and nobody reads the answer. 499 (nginx's
+			// "client closed request") keeps these out of the server-error rate.
+			logger.InfoContext(ctx, "client closed the request", "route", c.Path())
+			c.Response().WriteHeader(statusClientClosedRequest)
+			return
+		}
 		p := problemFor(err, c, bodyLimit)
 		if p.Status >= 500 {
-			level := slog.LevelError
-			if errors.Is(err, context.Canceled) {
-				level = slog.LevelInfo // the client went away; nothing is broken
-			}
-			logger.Log(ctx, level, "request failed", "error", err, "method", req.Method, "route", c.Path())
+			logger.ErrorContext(ctx, "request failed", "error", err, "method", req.Method, "route", c.Path())
 		}
 		p.RequestID = logging.RequestID(ctx)
 		if err := writeProblem(c, p); err != nil {
@@ -91,8 +98,11 @@ func errorHandler(logger *slog.Logger, bodyLimit int64) echo.HTTPErrorHandler {
 func writeProblem(c echo.Context, p *Problem) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "application/problem+json")
-	// A problem describes this request only: never let a cache keep it.
-	h.Set(echo.HeaderCacheControl, "no-store")
+	// A problem describes this request only: never let a cache keep it (and keep "private" on
+	// authenticated requests).
+	if h.Get(echo.HeaderCacheControl) != "private, no-store" {
+		h.Set(echo.HeaderCacheControl, "no-store")
+	}
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(p.Status)
 	}

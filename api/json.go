@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -42,6 +41,9 @@ func decodeJSON(c echo.Context, dst any, serverOwned ...string) (map[string]bool
 		if errors.As(err, &syntax) {
 			return nil, NewProblem(http.StatusBadRequest, "The body is not valid JSON (at byte %d).", syntax.Offset)
 		}
+		return nil, NewProblem(http.StatusBadRequest, "The body must be a JSON object.")
+	}
+	if raw == nil { // the body was null
 		return nil, NewProblem(http.StatusBadRequest, "The body must be a JSON object.")
 	}
 
@@ -95,13 +97,8 @@ type jsonField struct {
 	required, nullable bool
 }
 
-var jsonFieldCache sync.Map // reflect.Type -> map[string]jsonField
-
 // jsonFields maps the JSON names of a struct's exported fields to what decodeJSON needs.
 func jsonFields(t reflect.Type) map[string]jsonField {
-	if f, ok := jsonFieldCache.Load(t); ok {
-		return f.(map[string]jsonField)
-	}
 	out := map[string]jsonField{}
 	for _, sf := range reflect.VisibleFields(t) {
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
@@ -115,7 +112,6 @@ func jsonFields(t reflect.Type) map[string]jsonField {
 			nullable: strings.Contains(sf.Tag.Get("extensions"), "x-nullable"),
 		}
 	}
-	jsonFieldCache.Store(t, out)
 	return out
 }
 

@@ -2,8 +2,9 @@ package api
 
 import (
 	"crypto/subtle"
+	"io"
+	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,19 @@ func NewRegistry() *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return reg
+}
+
+// NewMetricsServer returns the handler of the separate metrics listener (FOLIO_METRICS_ADDR):
+// /metrics without a token, with the same request ids, headers and problem+json errors as the
+// API.
+func NewMetricsServer(logger *slog.Logger, reg *prometheus.Registry) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Logger.SetOutput(io.Discard)
+	e.HTTPErrorHandler = errorHandler(logger, 0)
+	e.Use(requestID(), recoverPanics(logger), securityHeaders())
+	e.GET("/metrics", echo.WrapHandler(MetricsHandler(reg)))
+	return e
 }
 
 // MetricsHandler serves the registry in the Prometheus text format.
@@ -85,7 +99,7 @@ func metrics(token string, handler http.Handler) echo.HandlerFunc {
 		if token == "" {
 			return echo.ErrNotFound
 		}
-		got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		got, ok := bearerToken(c.Request())
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
 			return NewProblem(http.StatusUnauthorized, "Send the metrics token as: Authorization: Bearer <token>.")

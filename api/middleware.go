@@ -79,10 +79,10 @@ func observe(logger *slog.Logger, m *httpMetrics) echo.MiddlewareFunc {
 
 			req, res := c.Request(), c.Response()
 			elapsed := time.Since(start)
-			route := m.route(c.Path())
+			route, method := m.route(c.Path()), metricMethod(req.Method)
 			status := strconv.Itoa(res.Status)
-			m.requests.WithLabelValues(route, req.Method, status).Inc()
-			m.duration.WithLabelValues(route, req.Method).Observe(elapsed.Seconds())
+			m.requests.WithLabelValues(route, method, status).Inc()
+			m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 
 			level := slog.LevelInfo
 			if res.Status >= 500 {
@@ -146,11 +146,15 @@ func securityHeaders() echo.MiddlewareFunc {
 
 // limitBody answers 413 when the declared length exceeds limit, and caps what a handler can
 // read when the length is not declared (a chunked body), so that no handler reads more than
-// limit bytes whatever it does.
-func limitBody(limit int64) echo.MiddlewareFunc {
+// limit bytes whatever it does. Like jsonBodies, it leaves requests that match no route alone:
+// their answer is 404 or 405, whatever their body.
+func limitBody(limit int64, routes routeSet) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			if !routes.matched(c) {
+				return next(c)
+			}
 			if req.ContentLength > limit {
 				return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 			}
@@ -163,11 +167,11 @@ func limitBody(limit int64) echo.MiddlewareFunc {
 // jsonBodies answers 415 to a request that carries a body in anything but JSON. Besides being
 // the API's contract, it keeps Echo's binder from ever decoding a form, where "status=published"
 // in a form body could reach a field the client must not set.
-func jsonBodies() echo.MiddlewareFunc {
+func jsonBodies(routes routeSet) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			if hasBody(req) && !isJSON(req.Header.Get(echo.HeaderContentType)) {
+			if routes.matched(c) && hasBody(req) && !isJSON(req.Header.Get(echo.HeaderContentType)) {
 				return echo.NewHTTPError(http.StatusUnsupportedMediaType)
 			}
 			return next(c)
@@ -190,4 +194,21 @@ func isJSON(contentType string) bool {
 		return false
 	}
 	return mt == echo.MIMEApplicationJSON || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// routeSet holds the "METHOD /template" of every route, to tell a request that matched one from
+// one the router will answer with 404 or 405.
+type routeSet map[string]bool
+
+func (r routeSet) matched(c echo.Context) bool { return r[c.Request().Method+" "+c.Path()] }
+
+// metricMethod bounds the method label: a client may send any token as a method, and each would
+// otherwise become new time series.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
 }

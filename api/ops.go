@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io/fs"
 	"log/slog"
 	"mime"
@@ -116,14 +115,14 @@ func docsAsset(files fs.FS, csp string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		name := c.Param("file")
 		// Our own files sit at the top, the vendored ones in swagger-ui/; a name is one path
-		// element, so no request can reach beyond these two folders.
-		if name == "" || name != path.Base(name) || name == "index.html" {
+		// element naming a file, so no request can reach beyond these two folders or list them.
+		if !fs.ValidPath(name) || name == "." || name != path.Base(name) || name == "index.html" {
 			return echo.ErrNotFound
 		}
 		for _, p := range []string{name, "swagger-ui/" + name} {
-			// The vendored files change only with Folio's version; an hour keeps reloads cheap.
-			if err := serveDocsFile(c, files, p, csp, "public, max-age=3600"); !errors.Is(err, fs.ErrNotExist) {
-				return err
+			if st, err := fs.Stat(files, p); err == nil && !st.IsDir() {
+				// The vendored files change only with Folio's version; an hour keeps reloads cheap.
+				return serveDocsFile(c, files, p, csp, "public, max-age=3600")
 			}
 		}
 		return echo.ErrNotFound

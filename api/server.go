@@ -34,7 +34,7 @@ func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry,
 	if len(cfg.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins: cfg.CORSOrigins,
-			AllowMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 			AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "If-None-Match", HeaderRequestID},
 			// Without these a browser hides the headers a frontend needs for caching, paging,
 			// concurrency and support requests.
@@ -42,11 +42,13 @@ func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry,
 			MaxAge:        600,
 		}))
 	}
-	e.Use(limitBody(cfg.BodyLimit), jsonBodies())
+	routes := routeSet{}
+	e.Use(limitBody(cfg.BodyLimit, routes), jsonBodies(routes))
 
 	addRoutes(e, cfg, logger, reg, ping, accounts)
 	for _, r := range e.Routes() {
 		m.routes[r.Path] = true
+		routes[r.Method+" "+r.Path] = true
 	}
 	return e
 }
