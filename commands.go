@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -143,9 +144,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 			_ = ln.Close()
 			return fmt.Errorf("listen for metrics: %w", err)
 		}
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", api.MetricsHandler(reg))
-		servers = append(servers, &server{name: "metrics", srv: newHTTPServer(mux, logger), ln: mln})
+		servers = append(servers, &server{name: "metrics", srv: newHTTPServer(api.NewMetricsServer(logger, reg), logger), ln: mln})
 	}
 	for _, s := range servers {
 		logger.Info("listening", "server", s.name, "addr", s.ln.Addr().String())
@@ -194,15 +193,22 @@ func serveUntilDone(ctx context.Context, logger *slog.Logger, timeout time.Durat
 	case err = <-failed:
 		logger.Error("server failed, shutting down", "error", err)
 	}
-	// The parent context is done; shutdown gets its own deadline.
+	// The parent context is done; shutdown gets its own deadline, shared by the servers, which
+	// stop side by side.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	for _, s := range servers {
-		if serr := s.srv.Shutdown(sctx); serr != nil {
-			_ = s.srv.Close()
-			err = errors.Join(err, fmt.Errorf("%s server: requests still running after %v were cut off: %w", s.name, timeout, serr))
-		}
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Go(func() {
+			if serr := s.srv.Shutdown(sctx); serr != nil {
+				_ = s.srv.Close()
+				errs[i] = fmt.Errorf("%s server: requests still running after %v were cut off: %w", s.name, timeout, serr)
+			}
+		})
 	}
+	wg.Wait()
+	err = errors.Join(append(errs, err)...)
 	if err == nil {
 		logger.Info("stopped")
 	}
@@ -267,6 +273,10 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	if len(cfg.Args) != 1 {
 		return usageError("usage: folio backup FILE")
+	}
+	// A backup of a database that does not exist is a mistyped path, not an empty database.
+	if _, err := os.Stat(cfg.DB); err != nil {
+		return fmt.Errorf("backup: no database at %s: %w", cfg.DB, err)
 	}
 	db, _, err := openDatabase(ctx, cfg, logger)
 	if err != nil {

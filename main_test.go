@@ -56,7 +56,7 @@ func startServer(t *testing.T, pairs ...string) (baseURL string, logs *syncBuffe
 
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if addr := listenAddr(logs.String()); addr != "" {
+		if addr := listenAddr(logs.String(), "api"); addr != "" {
 			baseURL = "http://" + addr
 			if res, err := http.Get(baseURL + "/readyz"); err == nil {
 				res.Body.Close()
@@ -75,12 +75,12 @@ func startServer(t *testing.T, pairs ...string) (baseURL string, logs *syncBuffe
 	return "", nil
 }
 
-// listenAddr finds the API listener's address in the JSON log.
-func listenAddr(log string) string {
+// listenAddr finds a listener's address ("api" or "metrics") in the JSON log.
+func listenAddr(log, server string) string {
 	sc := bufio.NewScanner(strings.NewReader(log))
 	for sc.Scan() {
 		var rec struct{ Msg, Server, Addr string }
-		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "listening" && rec.Server == "api" {
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "listening" && rec.Server == server {
 			return rec.Addr
 		}
 	}
@@ -188,11 +188,10 @@ func TestFirstAdminFlow(t *testing.T) {
 }
 
 func TestServeMetricsListener(t *testing.T) {
-	port := freePort(t)
-	base, _ := startServer(t, "FOLIO_METRICS_ADDR", "127.0.0.1:"+port)
+	base, logs := startServer(t, "FOLIO_METRICS_ADDR", "127.0.0.1:0")
 	http.Get(base + "/healthz")
 
-	res, err := http.Get("http://127.0.0.1:" + port + "/metrics")
+	res, err := http.Get("http://" + listenAddr(logs.String(), "metrics") + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +199,9 @@ func TestServeMetricsListener(t *testing.T) {
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `folio_http_requests_total{method="GET",route="/healthz",status="200"}`) {
 		t.Errorf("metrics listener = %d, body lacks the /healthz counter:\n%.500s", res.StatusCode, b)
+	}
+	if res.Header.Get("X-Request-ID") == "" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("metrics listener headers = %v, want a request id and the security headers", res.Header)
 	}
 	// Not on the API listener, which has no token.
 	if res, err := http.Get(base + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
@@ -314,10 +316,10 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for listenAddr(logs.String()) == "" && time.Now().Before(deadline) {
+	for listenAddr(logs.String(), "api") == "" && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if listenAddr(logs.String()) == "" {
+	if listenAddr(logs.String(), "api") == "" {
 		cmd.Process.Kill()
 		t.Fatalf("binary did not start:\n%s", logs)
 	}
