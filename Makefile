@@ -56,9 +56,11 @@ docs-ui: ## re-vendor Swagger UI into internal/docsui/swagger-ui (then update do
 	  cp package/LICENSE package/NOTICE package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt \
 	     package/swagger-ui.css package/favicon-32x32.png $(CURDIR)/internal/docsui/swagger-ui/ && rm -rf $$tmp
 
-bench: ## measure start-up, size and idle memory against a same-run baseline; write contention
+bench: ## start-up, size, idle memory; write contention; password hashing; authentication cost
 	go test -run '^$$' -bench Startup -benchtime 20x .
 	go test -run '^$$' -bench ConcurrentWrites -benchtime 2000x ./internal/database
+	go test -run '^$$' -bench Hash -benchtime 20x ./internal/auth
+	go test -run '^$$' -bench AuthenticatedRequest -benchtime 3000x ./api
 
 audit: test lint docs-check spec-lint dockerfile-check ## everything CI checks
 
