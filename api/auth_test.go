@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -568,5 +570,175 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log contains %q", secret)
 		}
+	}
+}
+
+// TestSessionsEndWhenAnAdminActs: an admin setting a user's password, or deactivating them,
+// ends the user's sessions; reactivating does not bring them back.
+func TestSessionsEndWhenAnAdminActs(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.login(t, adminEmail, adminPassword).AccessToken
+	for _, change := range []map[string]any{{"password": "set by the admin 1"}, {"active": false}} {
+		u := s.createUser(t, admin, fmt.Sprintf("u%d@example.com", len(change)+len(fmt.Sprint(change))), "editor")
+		tok := s.login(t, u.Email, "password of "+u.Email)
+		if rec := s.send(t, "PATCH", "/api/v1/users/"+u.ID, admin, change); rec.Code != http.StatusOK {
+			t.Fatalf("PATCH %v = %d %s", change, rec.Code, rec.Body)
+		}
+		if change["active"] == false {
+			s.send(t, "PATCH", "/api/v1/users/"+u.ID, admin, map[string]any{"active": true})
+		}
+		decodeProblem(t, s.send(t, "GET", "/api/v1/auth/me", tok.AccessToken, nil), http.StatusUnauthorized)
+		decodeProblem(t, s.send(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok.RefreshToken}), http.StatusUnauthorized)
+	}
+}
+
+func TestChangePasswordIsThrottled(t *testing.T) {
+	s := newTestServer(t)
+	tok := s.login(t, adminEmail, adminPassword)
+	for range 5 {
+		decodeProblem(t, s.send(t, "POST", "/api/v1/auth/password", tok.AccessToken,
+			map[string]string{"current_password": "a wrong guess", "new_password": "new password 456"}), 422)
+	}
+	rec := s.send(t, "POST", "/api/v1/auth/password", tok.AccessToken, map[string]string{"current_password": adminPassword, "new_password": "new password 456"})
+	decodeProblem(t, rec, http.StatusTooManyRequests)
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	// The guesses counted against the account: logging in is throttled too.
+	decodeProblem(t, s.loginFrom(t, "192.0.2.200", map[string]string{"email": adminEmail, "password": adminPassword}), http.StatusTooManyRequests)
+}
+
+// TestNonCanonicalTokenEncoding: the same signature bytes spelt another way are refused, so a
+// token has exactly one spelling.
+func TestNonCanonicalTokenEncoding(t *testing.T) {
+	s := newTestServer(t)
+	tok := s.login(t, adminEmail, adminPassword).AccessToken
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	// A 32-byte signature leaves the last character's lowest 2 bits unused: flipping one keeps
+	// the bytes and changes the spelling.
+	forged := tok[:len(tok)-1] + string(alphabet[last^1])
+	if sig, _ := base64.RawURLEncoding.DecodeString(strings.Split(forged, ".")[2]); len(sig) != 32 {
+		t.Fatalf("test setup: signature is %d bytes", len(sig))
+	}
+	decodeProblem(t, s.send(t, "GET", "/api/v1/auth/me", forged, nil), http.StatusUnauthorized)
+}
+
+// TestParallelGuessesAreThrottled sends wrong passwords all at once: exactly MaxFailures get a
+// 401 and the rest 429, however the requests interleave.
+func TestParallelGuessesAreThrottled(t *testing.T) {
+	s := newTestServer(t)
+	const n = 30
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			codes <- s.loginFrom(t, "192.0.2.50", map[string]string{"email": adminEmail, "password": "a wrong guess"}).Code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[401] != 5 || count[429] != n-5 {
+		t.Errorf("parallel wrong logins: %v, want 5 × 401 and %d × 429", count, n-5)
+	}
+}
+
+// TestThrottlingDoesNotRevealAccounts: failures for an unknown email count like failures for a
+// real account, so the 429 tells an attacker nothing about which emails have accounts.
+func TestThrottlingDoesNotRevealAccounts(t *testing.T) {
+	s := newTestServer(t)
+	for i := range 5 {
+		s.loginFrom(t, fmt.Sprintf("192.0.2.%d", 10+i), map[string]string{"email": adminEmail, "password": "a wrong guess"})
+		s.loginFrom(t, fmt.Sprintf("192.0.2.%d", 20+i), map[string]string{"email": "nobody@example.com", "password": "a wrong guess"})
+	}
+	for _, email := range []string{adminEmail, "nobody@example.com"} {
+		decodeProblem(t, s.loginFrom(t, "198.51.100.99", map[string]string{"email": email, "password": "a wrong guess"}), http.StatusTooManyRequests)
+	}
+}
+
+func TestIPv6AddressesAreThrottledByBlock(t *testing.T) {
+	s := newTestServer(t)
+	for i := range 5 {
+		addr := fmt.Sprintf("[2001:db8:1:2::%x]", i+1)
+		s.loginFrom(t, addr, map[string]string{"email": fmt.Sprintf("n%d@example.com", i), "password": "a wrong guess"})
+	}
+	// Another address of the same /64 is the same client.
+	decodeProblem(t, s.loginFrom(t, "[2001:db8:1:2::ffff]", map[string]string{"email": adminEmail, "password": adminPassword}), http.StatusTooManyRequests)
+	if rec := s.loginFrom(t, "[2001:db8:1:3::1]", map[string]string{"email": adminEmail, "password": adminPassword}); rec.Code != http.StatusOK {
+		t.Errorf("login from another /64 = %d, want 200", rec.Code)
+	}
+}
+
+// TestParallelRefreshOfOneToken: one request rotates the token; the others present a spent
+// token, which ends the session (SPEC: no grace window).
+func TestParallelRefreshOfOneToken(t *testing.T) {
+	s := newTestServer(t)
+	tok := s.login(t, adminEmail, adminPassword)
+	const n = 8
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			codes <- s.send(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok.RefreshToken}).Code
+		})
+	}
+	wg.Wait()
+	close(codes)
+	ok := 0
+	for c := range codes {
+		if c == http.StatusOK {
+			ok++
+		} else if c != http.StatusUnauthorized {
+			t.Errorf("refresh = %d, want 200 or 401", c)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d parallel refreshes of one token succeeded, want exactly 1", ok)
+	}
+}
+
+// TestAdminsDemotingEachOther: two admins demote each other at once; one must stay.
+func TestAdminsDemotingEachOther(t *testing.T) {
+	s := newTestServer(t)
+	first := s.login(t, adminEmail, adminPassword).AccessToken
+	other := s.createUser(t, first, "admin2@example.com", "admin")
+	second := s.login(t, other.Email, "password of "+other.Email).AccessToken
+	firstID := s.userID(t, first)
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	wg.Go(func() {
+		codes[0] = s.send(t, "PATCH", "/api/v1/users/"+other.ID, first, map[string]any{"role": "editor"}).Code
+	})
+	wg.Go(func() {
+		codes[1] = s.send(t, "PATCH", "/api/v1/users/"+firstID, second, map[string]any{"role": "editor"}).Code
+	})
+	wg.Wait()
+	slices.Sort(codes)
+	// Either one demotion wins and the other is refused (403: no longer an admin; or 409: the
+	// last admin), or both land in an order where the second is refused.
+	if codes[0] != http.StatusOK || (codes[1] != http.StatusForbidden && codes[1] != http.StatusConflict) {
+		t.Errorf("codes = %v, want one 200 and one refusal", codes)
+	}
+	admins := 0
+	for _, tok := range []string{first, second} {
+		if rec := s.send(t, "GET", "/api/v1/users", tok, nil); rec.Code == http.StatusOK {
+			admins++
+		}
+	}
+	if admins != 1 {
+		t.Errorf("%d admins left, want 1", admins)
+	}
+}
+
+func TestDuplicatePropertiesAreRefused(t *testing.T) {
+	s := newTestServer(t)
+	body := `{"email": "nobody@example.com", "email": "` + adminEmail + `", "password": "` + adminPassword + `"}`
+	p := decodeProblem(t, s.send(t, "POST", "/api/v1/auth/login", "", body), http.StatusBadRequest)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "email" {
+		t.Errorf("errors = %+v, want one about email", p.Errors)
 	}
 }

@@ -145,6 +145,9 @@ func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 		return NewProblem(http.StatusConflict, "This would leave no active admin; make another user an admin first.")
 	case errors.Is(err, auth.ErrHasContent):
 		return NewProblem(http.StatusConflict, "This user authored content; deactivate them instead.")
+	case errors.Is(err, auth.ErrBusy):
+		c.Response().Header().Set(echo.HeaderRetryAfter, "1")
+		return NewProblem(http.StatusServiceUnavailable, "The server is checking too many passwords at once; try again in a moment.")
 	case errors.Is(err, auth.ErrStale):
 		return NewProblem(http.StatusPreconditionFailed, "It changed since the version in If-Match; fetch it again (the ETag header has the current version).")
 	case errors.Is(err, auth.ErrNotFound):

@@ -4,6 +4,7 @@
 package auth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -13,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -82,6 +84,8 @@ var (
 	ErrLastAdmin          = errors.New("the last active admin must stay an active admin")
 	ErrStale              = errors.New("the user has changed since the version given")
 	ErrHasContent         = errors.New("the user has authored content")
+	// ErrBusy is returned when password hashing is saturated: too many logins at once.
+	ErrBusy = errors.New("too many password checks at once; try again shortly")
 )
 
 // ThrottledError is returned while logins for an account or from an address are refused after
@@ -128,8 +132,8 @@ func NewStore(db *gorm.DB, opts Options) *Store {
 		db:         db,
 		keys:       opts.Keys,
 		hasher:     newHasher(opts.Params, 2*runtime.GOMAXPROCS(0)),
-		accessTTL:  cmpOr(opts.AccessTTL, DefaultAccessTTL),
-		refreshTTL: cmpOr(opts.RefreshTTL, DefaultRefreshTTL),
+		accessTTL:  cmp.Or(opts.AccessTTL, DefaultAccessTTL),
+		refreshTTL: cmp.Or(opts.RefreshTTL, DefaultRefreshTTL),
 		now:        opts.Now,
 	}
 	if s.now == nil {
@@ -141,19 +145,15 @@ func NewStore(db *gorm.DB, opts Options) *Store {
 	return s
 }
 
-func cmpOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
 // clock returns the current time in UTC, the only zone the database holds.
 func (s *Store) clock() time.Time { return s.now().UTC() }
 
-// NormalizeEmail trims and lower-cases an email address, the form in which it is stored and
-// compared.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalizeEmail returns the form in which an email address is stored and compared: NFKC
+// normalized (so that look-alike spellings of one address are one account), trimmed and
+// lower-cased.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(norm.NFKC.String(email)))
+}
 
 // checkEmail reports what is wrong with a normalized email address, or "".
 func checkEmail(email string) string {

@@ -128,17 +128,27 @@ func TestLoadKeys(t *testing.T) {
 	}
 	oldToken, _ := generated.sign("u", "s", now, time.Minute)
 
-	// Configuring a secret: it signs from now on, and tokens of the generated key still verify.
+	if _, err := again.parse(oldToken, now); err != nil {
+		t.Errorf("token of the generated key after a restart: %v", err)
+	}
+
+	// Configuring a secret: it signs from now on, and the generated key is gone, from the
+	// database (and so from backups) too.
 	secret := []byte(strings.Repeat("n", 32))
 	configured, err := LoadKeys(ctx, db, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if configured.KeyID() == generated.KeyID() || configured.KeyID() != keyID(secret) {
+	if configured.KeyID() != keyID(secret) {
 		t.Errorf("configured kid = %s, want %s", configured.KeyID(), keyID(secret))
 	}
-	if _, err := configured.parse(oldToken, now); err != nil {
-		t.Errorf("token of the generated key after configuring a secret: %v", err)
+	if _, err := configured.parse(oldToken, now); err == nil {
+		t.Error("a token of the generated key still verifies after a secret was configured")
+	}
+	var n int64
+	db.Raw("SELECT count(*) FROM settings WHERE key = ?", generatedKeySetting).Scan(&n)
+	if n != 0 {
+		t.Error("the generated key is still stored after a secret was configured")
 	}
 
 	// Rotating the configured secret: the previous one still verifies, when listed.
@@ -193,5 +203,18 @@ func BenchmarkHash(b *testing.B) {
 		if _, err := h.hash(context.Background(), "correct horse battery"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDummyHashSurvivesACancelledRequest: the first unknown-email login builds the dummy hash;
+// if its client has gone, the hash must still be made, or every later unknown email would be
+// answered faster than a wrong password.
+func TestDummyHashSurvivesACancelledRequest(t *testing.T) {
+	s := NewStore(openDB(t), Options{Keys: NewKeys([]byte(strings.Repeat("k", 32))), Params: cheap})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s.verifyDummy(ctx, "whatever")
+	if !strings.HasPrefix(s.dummyHash, "$argon2id$") {
+		t.Errorf("dummy hash after a cancelled first use = %q", s.dummyHash)
 	}
 }

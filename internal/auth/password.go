@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -47,10 +48,18 @@ func newHasher(p Params, concurrency int) *hasher {
 	return &hasher{params: p, slots: make(chan struct{}, max(1, concurrency))}
 }
 
+// maxHashWait bounds how long a request waits for a hashing slot: beyond it, a burst of logins
+// is answered with ErrBusy rather than queued without end.
+const maxHashWait = 5 * time.Second
+
 func (h *hasher) acquire(ctx context.Context) error {
+	timer := time.NewTimer(maxHashWait)
+	defer timer.Stop()
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	case <-timer.C:
+		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -26,28 +26,25 @@ type Tokens struct {
 // *ThrottledError instead, even for the right password.
 func (s *Store) Login(ctx context.Context, email, password, clientIP string) (Tokens, error) {
 	email = NormalizeEmail(email)
-	accountKey, addressKey := "account:"+email, "address:"+clientIP
-	if err := s.checkThrottle(ctx, accountKey, addressKey); err != nil {
+	try, err := s.reserve(ctx, email, clientIP)
+	if err != nil {
 		return Tokens{}, err
 	}
 
 	u, err := s.FindUserByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		// Spend what a real verification costs. An unknown email counts against the address
-		// only: counting it against the "account" would let anyone lock out an address that
-		// has yet to sign up.
-		s.verifyDummy(ctx, password)
-		return Tokens{}, s.fail(ctx, addressKey)
+	if errors.Is(err, ErrNotFound) || (err == nil && len(password) > MaxPassword) {
+		s.verifyDummy(ctx, password) // spend what a real verification costs
+		return Tokens{}, ErrInvalidCredentials
 	}
 	if err != nil {
 		return Tokens{}, err
 	}
 	match, stale, err := s.hasher.verify(ctx, password, u.PasswordHash)
 	if err != nil {
-		return Tokens{}, fmt.Errorf("verify password of user %s: %w", u.ID, err)
+		return Tokens{}, wrapDomain(err, "verify password of user "+u.ID)
 	}
 	if !match || !u.Active {
-		return Tokens{}, s.fail(ctx, accountKey, addressKey)
+		return Tokens{}, ErrInvalidCredentials
 	}
 
 	var rehash string
@@ -55,13 +52,19 @@ func (s *Store) Login(ctx context.Context, email, password, clientIP string) (To
 		// The parameters were raised since this hash was made: upgrade it while the password
 		// is at hand. Hashing happens outside the transaction, which holds the only writer.
 		if rehash, err = s.hasher.hash(ctx, password); err != nil {
-			return Tokens{}, fmt.Errorf("rehash password: %w", err)
+			return Tokens{}, wrapDomain(err, "rehash password")
 		}
 	}
 	var tokens Tokens
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.clock()
-		if err := clearFailures(tx, accountKey); err != nil {
+		// The password was checked against the hash read before hashing, which can take a
+		// while: if it has changed since (a reset) or the user was deactivated, the check no
+		// longer stands.
+		if err := requireUnchanged(tx, u.ID, u.PasswordHash); err != nil {
+			return err
+		}
+		if err := try.succeeded(tx); err != nil {
 			return err
 		}
 		if rehash != "" {
@@ -69,8 +72,7 @@ func (s *Store) Login(ctx context.Context, email, password, clientIP string) (To
 				return err
 			}
 		}
-		// Forget this user's dead sessions, so that they do not pile up.
-		if err := tx.Where("user_id = ? AND (revoked_at IS NOT NULL OR expires_at < ?)", u.ID, now).Delete(&Session{}).Error; err != nil {
+		if err := s.purge(tx, u.ID, now); err != nil {
 			return err
 		}
 		sid, err := uuid.NewV7()
@@ -81,38 +83,75 @@ func (s *Store) Login(ctx context.Context, email, password, clientIP string) (To
 		if err := tx.Create(&sess).Error; err != nil {
 			return err
 		}
-		tokens, err = s.issue(tx, u.ID, sess.ID, now)
+		tokens, err = s.issue(tx, &sess, now)
 		return err
 	})
 	if err != nil {
-		return Tokens{}, fmt.Errorf("log in user %s: %w", u.ID, err)
+		return Tokens{}, wrapDomain(err, "log in user "+u.ID)
 	}
 	return tokens, nil
 }
 
-// verifyDummy verifies password against a hash of nothing in particular.
+// requireUnchanged fails with ErrInvalidCredentials unless the user is active and still has
+// the password hash that was verified.
+func requireUnchanged(tx *gorm.DB, userID, verifiedHash string) error {
+	var n int64
+	err := tx.Model(&User{}).Where("id = ? AND password_hash = ? AND active = ?", userID, verifiedHash, true).Count(&n).Error
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return ErrInvalidCredentials
+	}
+	return nil
+}
+
+// purge forgets what can no longer be used, so that the tables do not grow without end: the
+// user's revoked sessions, and everyone's expired sessions and refresh tokens (an expired
+// token is refused whether or not it is stored). Logins are frequent enough to keep up.
+func (s *Store) purge(tx *gorm.DB, userID string, now time.Time) error {
+	if err := tx.Where("user_id = ? AND revoked_at IS NOT NULL", userID).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("expires_at < ?", now).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	return tx.Where("expires_at < ?", now).Delete(&refreshToken{}).Error
+}
+
+// verifyDummy verifies password against a hash of nothing in particular. The hash is made
+// once, detached from any request, so that no request can leave it unmade (which would make
+// unknown emails measurably faster from then on).
 func (s *Store) verifyDummy(ctx context.Context, password string) {
 	s.dummyOnce.Do(func() {
-		s.dummyHash, _ = s.hasher.hash(ctx, GeneratePassword())
+		s.dummyHash, _ = s.hasher.hash(context.WithoutCancel(ctx), GeneratePassword())
 	})
 	_, _, _ = s.hasher.verify(ctx, password, s.dummyHash)
 }
 
+// MaxSessionAge bounds a session however often it is refreshed: after it, its owner logs in
+// again.
+const MaxSessionAge = 90 * 24 * time.Hour
+
 // issue stores a new refresh token for the session, moves the session's expiry to the token's,
-// and signs an access token.
-func (s *Store) issue(tx *gorm.DB, userID, sessionID string, now time.Time) (Tokens, error) {
+// and signs an access token. A refresh token lives RefreshTTL, but not past the session's
+// maximum age.
+func (s *Store) issue(tx *gorm.DB, sess *Session, now time.Time) (Tokens, error) {
 	refresh, hash, err := newRefreshToken()
 	if err != nil {
 		return Tokens{}, err
 	}
 	expires := now.Add(s.refreshTTL)
-	if err := tx.Create(&refreshToken{Hash: hash, SessionID: sessionID, CreatedAt: now, ExpiresAt: expires}).Error; err != nil {
+	if limit := sess.CreatedAt.Add(MaxSessionAge); expires.After(limit) {
+		expires = limit
+	}
+	if err := tx.Create(&refreshToken{Hash: hash, SessionID: sess.ID, CreatedAt: now, ExpiresAt: expires}).Error; err != nil {
 		return Tokens{}, err
 	}
-	if err := tx.Model(&Session{}).Where("id = ?", sessionID).Update("expires_at", expires).Error; err != nil {
+	if err := tx.Model(&Session{}).Where("id = ?", sess.ID).Update("expires_at", expires).Error; err != nil {
 		return Tokens{}, err
 	}
-	access, err := s.keys.sign(userID, sessionID, now, s.accessTTL)
+	access, err := s.keys.sign(sess.UserID, sess.ID, now, s.accessTTL)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -135,23 +174,25 @@ func (s *Store) Refresh(ctx context.Context, token string) (Tokens, error) {
 			return err
 		}
 		if rt.UsedAt != nil {
+			// Commit the revocation (return nil) and refuse the token after the transaction:
+			// returning an error here would roll the revocation back.
 			reused = true
 			return revokeSession(tx, rt.SessionID, "refresh token reused", now)
 		}
 		var row struct {
-			UserID    string
-			RevokedAt *time.Time
-			Active    bool
+			Session
+			Active bool
 		}
-		err := tx.Raw(`SELECT s.user_id, s.revoked_at, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, rt.SessionID).
+		err := tx.Raw(`SELECT s.*, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, rt.SessionID).
 			Scan(&row).Error
 		if err != nil {
 			return err
 		}
-		if row.UserID == "" || row.RevokedAt != nil || !row.Active || !now.Before(rt.ExpiresAt) {
+		if row.ID == "" || row.RevokedAt != nil || !row.Active || !now.Before(rt.ExpiresAt) {
 			return ErrInvalidToken
 		}
-		// Conditional, so that of two requests racing with the same token only one rotates it.
+		// On SQLite the single writer already serializes refreshes; the condition keeps two
+		// processes racing with one token correct on a database that runs them side by side.
 		res := tx.Model(&refreshToken{}).Where("hash = ? AND used_at IS NULL", rt.Hash).Update("used_at", now)
 		if res.Error != nil {
 			return res.Error
@@ -160,7 +201,7 @@ func (s *Store) Refresh(ctx context.Context, token string) (Tokens, error) {
 			reused = true
 			return revokeSession(tx, rt.SessionID, "refresh token reused", now)
 		}
-		tokens, err = s.issue(tx, row.UserID, rt.SessionID, now)
+		tokens, err = s.issue(tx, &row.Session, now)
 		return err
 	})
 	if err != nil {
@@ -216,18 +257,15 @@ func (s *Store) Authenticate(ctx context.Context, accessToken string) (*Principa
 // other sessions; the session that asked stays. A wrong current password counts as a failed
 // login for the account, so a stolen access token cannot be used to guess the password.
 func (s *Store) ChangePassword(ctx context.Context, p *Principal, current, next, clientIP string) error {
-	accountKey, addressKey := "account:"+p.User.Email, "address:"+clientIP
-	if err := s.checkThrottle(ctx, accountKey, addressKey); err != nil {
+	try, err := s.reserve(ctx, p.User.Email, clientIP)
+	if err != nil {
 		return err
 	}
 	match, _, err := s.hasher.verify(ctx, current, p.User.PasswordHash)
 	if err != nil {
-		return fmt.Errorf("verify password of user %s: %w", p.User.ID, err)
+		return wrapDomain(err, "verify password of user "+p.User.ID)
 	}
 	if !match {
-		if err := s.fail(ctx, accountKey, addressKey); !errors.Is(err, ErrInvalidCredentials) {
-			return err
-		}
 		return validation.Field("current_password", "is not the current password")
 	}
 	if msg := checkPassword(next); msg != "" {
@@ -235,17 +273,29 @@ func (s *Store) ChangePassword(ctx context.Context, p *Principal, current, next,
 	}
 	hash, err := s.hasher.hash(ctx, next)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return wrapDomain(err, "hash password")
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.clock()
-		res := tx.Model(&User{}).Where("id = ?", p.User.ID).
+		// Both checks were made on what was read when the request began: the session must still
+		// be live, and the password still the one verified.
+		var live int64
+		if err := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", p.SessionID).Count(&live).Error; err != nil {
+			return err
+		}
+		if live != 1 {
+			return ErrInvalidToken
+		}
+		res := tx.Model(&User{}).Where("id = ? AND password_hash = ?", p.User.ID, p.User.PasswordHash).
 			Updates(map[string]any{"password_hash": hash, "version": gorm.Expr("version + 1"), "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrNotFound
+			return validation.Field("current_password", "is not the current password")
+		}
+		if err := try.succeeded(tx); err != nil {
+			return err
 		}
 		return revokeSessions(tx, p.User.ID, p.SessionID, "password changed", now)
 	})

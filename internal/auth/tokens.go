@@ -69,47 +69,47 @@ func (k *Keys) KeyID() string { return k.currentID }
 
 const generatedKeySetting = "jwt_signing_key"
 
-// LoadKeys returns the key set of this database: the configured secret, or else the key
-// generated on first start and stored in the settings table, so that restarts and every
-// process serving the database agree. A stored key stays known for verification after a
-// secret is configured, so that switching to one does not end every session; previous are
-// retired secrets, kept for verification during a rotation.
+// LoadKeys returns the key set of this database: the configured secret (and the retired
+// previous ones, still accepted for verification during a rotation), or else the key generated
+// on first start and stored in the settings table, so that restarts and every process serving
+// the database agree.
+//
+// Once a secret is configured, the generated key is deleted: it sits in every backup of the
+// database, which is often why an operator configures a secret. Access tokens it signed stop
+// working at once; clients get new ones with their refresh tokens, which do not depend on it.
 func LoadKeys(ctx context.Context, db *gorm.DB, configured []byte, previous ...[]byte) (*Keys, error) {
+	q := db.WithContext(ctx)
+	if len(configured) > 0 {
+		if err := q.Exec("DELETE FROM settings WHERE key = ?", generatedKeySetting).Error; err != nil {
+			return nil, fmt.Errorf("retire the generated signing key: %w", err)
+		}
+		return NewKeys(configured, previous...), nil
+	}
 	var stored string
-	err := db.WithContext(ctx).Raw("SELECT value FROM settings WHERE key = ?", generatedKeySetting).Scan(&stored).Error
-	if err != nil {
+	if err := q.Raw("SELECT value FROM settings WHERE key = ?", generatedKeySetting).Scan(&stored).Error; err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
 	}
-	if stored == "" && len(configured) == 0 {
+	if stored == "" {
 		key := make([]byte, 32)
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
 		// When several processes start at once, the first insert wins and all read it back.
-		err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Table("settings").Create(map[string]any{
+		err := q.Clauses(clause.OnConflict{DoNothing: true}).Table("settings").Create(map[string]any{
 			"key": generatedKeySetting, "value": base64.StdEncoding.EncodeToString(key), "updated_at": time.Now().UTC(),
 		}).Error
 		if err == nil {
-			err = db.WithContext(ctx).Raw("SELECT value FROM settings WHERE key = ?", generatedKeySetting).Scan(&stored).Error
+			err = q.Raw("SELECT value FROM settings WHERE key = ?", generatedKeySetting).Scan(&stored).Error
 		}
 		if err != nil {
 			return nil, fmt.Errorf("store signing key: %w", err)
 		}
 	}
-	var generated []byte
-	if stored != "" {
-		if generated, err = base64.StdEncoding.DecodeString(stored); err != nil || len(generated) < 32 {
-			return nil, errors.New("load signing key: the stored key is malformed")
-		}
+	generated, err := base64.StdEncoding.DecodeString(stored)
+	if err != nil || len(generated) < 32 {
+		return nil, errors.New("load signing key: the stored key is malformed")
 	}
-	switch {
-	case len(configured) == 0:
-		return NewKeys(generated, previous...), nil
-	case generated != nil:
-		return NewKeys(configured, append(previous, generated)...), nil
-	default:
-		return NewKeys(configured, previous...), nil
-	}
+	return NewKeys(generated, previous...), nil
 }
 
 // sign returns an access token for the user and session, valid for ttl from now.

@@ -199,6 +199,13 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersion int64, ch U
 		if err := requireActiveAdmin(tx); err != nil {
 			return err
 		}
+		if ch.Password != nil {
+			// A new password is a fresh start for the account's throttle too: this is how an
+			// operator lets a locked-out user back in.
+			if err := clearFailures(tx, "account:"+cur.Email); err != nil {
+				return err
+			}
+		}
 		if (ch.Active != nil && !*ch.Active) || ch.Password != nil {
 			reason := "deactivated"
 			if ch.Password != nil {

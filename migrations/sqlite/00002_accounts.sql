@@ -26,6 +26,7 @@ CREATE TABLE sessions (
     revoked_because TEXT
 );
 CREATE INDEX sessions_user_id ON sessions (user_id);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
 
 -- Refresh tokens are stored as SHA-256 hashes only. used_at is set when a token is rotated;
 -- presenting a used token again is theft or a replay, and revokes its session.
@@ -37,6 +38,7 @@ CREATE TABLE refresh_tokens (
     used_at    DATETIME
 );
 CREATE INDEX refresh_tokens_session_id ON refresh_tokens (session_id);
+CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
 
 -- One row per failed login, keyed by 'account:<email>' or 'address:<ip>'.
 CREATE TABLE login_failures (
@@ -45,6 +47,7 @@ CREATE TABLE login_failures (
     failed_at DATETIME NOT NULL
 );
 CREATE INDEX login_failures_key_failed_at ON login_failures (key, failed_at);
+CREATE INDEX login_failures_failed_at ON login_failures (failed_at);
 
 -- +goose Down
 DROP TABLE login_failures;
