@@ -135,6 +135,7 @@ func logout(accounts *auth.Store) echo.HandlerFunc {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Success		200	{object}	User
+//	@Header			200	{string}	ETag	"The user's version"
 //	@Failure		401	{object}	Problem	"No valid access token"
 //	@Router			/api/v1/auth/me [get]
 func me() echo.HandlerFunc {

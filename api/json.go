@@ -35,6 +35,13 @@ func decodeJSON(c echo.Context, dst any, serverOwned ...string) (map[string]bool
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, NewProblem(http.StatusBadRequest, "The request needs a JSON object as its body.")
 	}
+	if dup := duplicateKey(body); dup != "" {
+		// encoding/json keeps the last of duplicates, other parsers the first: a proxy or a log
+		// could see another request than the one that is served.
+		p := NewProblem(http.StatusBadRequest, "The body has the property %q twice.", dup)
+		p.Errors = []FieldError{{Field: dup, Message: "appears more than once"}}
+		return nil, p
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		var syntax *json.SyntaxError
@@ -134,4 +141,30 @@ func jsonTypeName(t reflect.Type) string {
 	default:
 		return fmt.Sprintf("a JSON %s", t.Kind())
 	}
+}
+
+// duplicateKey returns a property name that appears twice in the top-level object of body, or
+// "" (also when body is not an object: the caller's decoding reports that).
+func duplicateKey(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return key
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }

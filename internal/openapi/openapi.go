@@ -133,6 +133,9 @@ func fixOperations(doc *openapi3.T, requestID *openapi3.HeaderRef) error {
 				// readers and linters to guess.
 				op.Security = openapi3.NewSecurityRequirements()
 			}
+			if op.RequestBody != nil {
+				addBodyErrors(op, problemRef(doc))
+			}
 			for code, resp := range op.Responses.Map() {
 				if resp.Value == nil {
 					continue
@@ -162,4 +165,27 @@ func useProblemMediaType(resp *openapi3.Response) error {
 		}
 	}
 	return errors.New("an error response must be {object} Problem")
+}
+
+// addBodyErrors documents the answers every operation with a request body can give before its
+// handler runs: 413 for a body over the limit and 415 for one that is not JSON.
+func addBodyErrors(op *openapi3.Operation, problem *openapi3.SchemaRef) {
+	for code, desc := range map[int]string{
+		413: "The body is larger than the server's limit (FOLIO_BODY_LIMIT)",
+		415: "The body is not JSON (Content-Type must be application/json or a +json type)",
+	} {
+		if op.Responses.Status(code) != nil {
+			continue
+		}
+		d := desc
+		op.Responses.Set(strconv.Itoa(code), &openapi3.ResponseRef{Value: &openapi3.Response{
+			Description: &d,
+			Content:     openapi3.NewContentWithJSONSchemaRef(problem),
+		}})
+	}
+}
+
+// problemRef refers to the Problem schema, which every document with an error response has.
+func problemRef(doc *openapi3.T) *openapi3.SchemaRef {
+	return &openapi3.SchemaRef{Ref: "#/components/schemas/Problem", Value: doc.Components.Schemas["Problem"].Value}
 }
