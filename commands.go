@@ -64,15 +64,31 @@ func setup(name string, args []string, getenv func(string) string, stderr io.Wri
 // defaultAdminEmail is the first admin's email when FOLIO_ADMIN_EMAIL is not set.
 const defaultAdminEmail = "admin@localhost"
 
+const firstAdminBanner = `
+================================================================================
+  Folio created its first admin. Log in with:
+
+      email:     %s
+      password:  %s
+
+  This password is shown only this once. Change it after logging in
+  (POST /api/v1/auth/password), or set another with: folio user set-password
+================================================================================
+
+`
+
 // openDatabase opens the database, applies pending migrations and, when there are no users,
 // creates the first admin, as every command that uses the database does: no command runs
 // against an older schema than it expects, and whichever runs first leaves a way to log in.
-func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (*gorm.DB, *auth.Store, error) {
+//
+// A generated first-admin password goes to stderr directly, not through the logger: it must
+// reach the operator whatever FOLIO_LOG_LEVEL says, and it must not be in the structured log.
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*gorm.DB, *auth.Store, error) {
 	db, err := database.Open(ctx, database.Options{Path: cfg.DB, Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}
-	accounts, err := prepare(ctx, db, cfg, logger)
+	accounts, err := prepare(ctx, db, cfg, logger, stderr)
 	if err != nil {
 		_ = database.Close(db)
 		return nil, nil, err
@@ -80,7 +96,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger) (
 	return db, accounts, nil
 }
 
-func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.Logger) (*auth.Store, error) {
+func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*auth.Store, error) {
 	applied, err := database.Migrate(ctx, db)
 	for _, r := range applied {
 		logger.Info("migration applied", "migration", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
@@ -103,9 +119,8 @@ func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.L
 	case cfg.AdminPassword != "":
 		logger.Info("first admin created with FOLIO_ADMIN_EMAIL and FOLIO_ADMIN_PASSWORD", "email", email)
 	default:
-		// The one log line that holds a password, by design: nobody could log in otherwise.
-		logger.Warn("first admin created; log in with this email and password, shown only this once, then change it",
-			"email", email, "password", password)
+		logger.Warn("first admin created with a generated password, printed once to standard error", "email", email)
+		fmt.Fprintf(stderr, firstAdminBanner, email, password)
 	}
 	return accounts, nil
 }
@@ -119,7 +134,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	if len(cfg.Args) > 0 {
 		return usageError(fmt.Sprintf("serve takes no arguments, got %q", cfg.Args))
 	}
-	db, accounts, err := openDatabase(ctx, cfg, logger)
+	db, accounts, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
@@ -278,7 +293,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if _, err := os.Stat(cfg.DB); err != nil {
 		return fmt.Errorf("backup: no database at %s: %w", cfg.DB, err)
 	}
-	db, _, err := openDatabase(ctx, cfg, logger)
+	db, _, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 
-	db, accounts, err := openDatabase(ctx, cfg, logger)
+	db, accounts, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
