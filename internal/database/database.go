@@ -47,10 +47,12 @@ type Options struct {
 // where writers wait: with several BEGIN IMMEDIATE connections they wait in SQLite's busy
 // handler, which sleeps and retries and fails with SQLITE_BUSY once the busy timeout has passed;
 // with one writer connection they queue in Go's pool, without sleeping and without a deadline
-// of SQLite's. BenchmarkConcurrentWrites (32 goroutines, read-then-write transactions, 2 cores)
-// measured on the same run: one writer 1.45-1.55 ms/op and at worst 0.33-0.44 s; eight
-// BEGIN IMMEDIATE connections 1.72-1.83 ms/op and at worst 3.4-3.6 s, most of the way to
-// SQLITE_BUSY; eight deferred connections failed 94-96% of transactions with SQLITE_BUSY. The
+// of SQLite's. BenchmarkConcurrentWrites (32 goroutines, read-then-write transactions, 2 cores),
+// over five runs: throughput is the same within noise (one writer 1.45-1.68 ms/op, eight
+// BEGIN IMMEDIATE connections 1.33-2.00 ms/op, each ahead in some runs), but the slowest
+// transaction waited 0.33-0.44 s with one writer and 2.6-3.9 s with eight, most of the way to
+// the busy timeout and SQLITE_BUSY; eight deferred connections failed 94-97% of transactions
+// with SQLITE_BUSY. The
 // writer also begins every transaction with BEGIN IMMEDIATE (_txlock), so a transaction that
 // reads before it writes cannot fail to upgrade its lock when another process (a backup, a
 // migration from the command line) wrote first.
