@@ -1,0 +1,128 @@
+// Package content provides Folio's content: items with their drafts, publishing and
+// scheduling, revisions and trash, tags and types, and the rules of who may do what with them.
+// Every write is one transaction that also records a revision, and every update is conditional
+// on the version the writer last saw.
+package content
+
+import (
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/auth"
+)
+
+// Item statuses.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+)
+
+// Item is a piece of content, as stored.
+type Item struct {
+	Seq         int64 `gorm:"primaryKey"`
+	ID          string
+	Type        string
+	Slug        string
+	Title       string
+	Summary     *string
+	Body        string
+	BodyHTML    string `gorm:"column:body_html"`
+	Fields      string // a JSON object
+	Status      string
+	PublishedAt *time.Time
+	UnpublishAt *time.Time
+	AuthorID    string
+	Version     int64
+	CreatedAt   time.Time `gorm:"autoCreateTime:false"` // set by the store's clock, not GORM's
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
+	DeletedAt   *time.Time
+
+	// Read with the item, not columns of it.
+	Tags       []string `gorm:"-"`
+	AuthorName string   `gorm:"->;-:migration"`
+}
+
+// Public reports whether anyone may read the item at now: published, published_at reached,
+// unpublish_at not reached, not in the trash. The SQL twin is publicSQL.
+func (it *Item) Public(now time.Time) bool {
+	return it.DeletedAt == nil && it.Status == StatusPublished && it.PublishedAt != nil && !it.PublishedAt.After(now) &&
+		(it.UnpublishAt == nil || it.UnpublishAt.After(now))
+}
+
+// publicSQL is Item.Public as SQL, for an items table aliased i, with the time as :now.
+const publicSQL = "i.status = 'published' AND i.deleted_at IS NULL AND i.published_at <= @now AND (i.unpublish_at IS NULL OR i.unpublish_at > @now)"
+
+// Tag labels items; its slug is what items list.
+type Tag struct {
+	Slug      string `gorm:"primaryKey"`
+	Name      string
+	Group     *string
+	Version   int64
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
+}
+
+// Revision is one saved version of an item.
+type Revision struct {
+	ItemID    string `gorm:"primaryKey"`
+	Version   int64  `gorm:"primaryKey"`
+	Snapshot  string // JSON: a Snapshot
+	AuthorID  string
+	CreatedAt time.Time `gorm:"autoCreateTime:false"`
+
+	AuthorName string `gorm:"->;-:migration"`
+}
+
+// Actor is who is acting: nil for an anonymous reader.
+type Actor struct {
+	UserID string
+	Role   auth.Role
+}
+
+func (a *Actor) editor() bool { return a != nil && a.Role.AtLeast(auth.RoleEditor) }
+
+// owns reports whether the actor authored it.
+func (a *Actor) owns(it *Item) bool { return a != nil && a.UserID == it.AuthorID }
+
+// Errors of this package; the HTTP edge maps each to a status.
+var (
+	// ErrNotFound is also what a caller gets for an item they may not see.
+	ErrNotFound = errors.New("not found")
+	// ErrForbidden: the caller sees the item but may not do this to it.
+	ErrForbidden = errors.New("not allowed")
+	// ErrStale: the item changed since the version the caller gave.
+	ErrStale = errors.New("the item has changed since the version given")
+	// ErrSlugTaken: another item of the type has the slug given.
+	ErrSlugTaken = errors.New("the slug is taken")
+	// ErrInTrash: the action needs the item out of the trash.
+	ErrInTrash = errors.New("the item is in the trash")
+	// ErrNotInTrash: restoring an item that is not in the trash.
+	ErrNotInTrash = errors.New("the item is not in the trash")
+)
+
+// Options configure a Store.
+type Options struct {
+	Now func() time.Time // the clock; time.Now when nil
+}
+
+// Store is the content domain on GORM.
+type Store struct {
+	db       *gorm.DB
+	renderer *Renderer
+	now      func() time.Time
+}
+
+// NewStore returns a Store on db.
+func NewStore(db *gorm.DB, opts Options) *Store {
+	s := &Store{db: db, renderer: NewRenderer(), now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// clock returns the current time in UTC, truncated to microseconds: the precision kept in
+// ETags, cursors and JSON, so that what a client sends back compares equal.
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

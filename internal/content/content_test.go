@@ -1,0 +1,638 @@
+package content
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/auth"
+	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/validation"
+)
+
+// clock is a test clock that moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type fixture struct {
+	db      *gorm.DB
+	store   *Store
+	clock   *clock
+	editor  *Actor
+	author  *Actor
+	author2 *Actor
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	db, err := database.Open(t.Context(), database.Options{Path: filepath.Join(t.TempDir(), "folio.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	if _, err := database.Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, clock: &clock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}}
+	f.store = NewStore(db, Options{Now: f.clock.Now})
+	accounts := auth.NewStore(db, auth.Options{Keys: auth.NewKeys([]byte(strings.Repeat("k", 32))), Params: auth.Params{Memory: 64, Time: 1, Threads: 1}})
+	for _, u := range []struct {
+		dst  **Actor
+		role auth.Role
+	}{{&f.editor, auth.RoleEditor}, {&f.author, auth.RoleAuthor}, {&f.author2, auth.RoleAuthor}} {
+		user, err := accounts.CreateUser(t.Context(), auth.NewUser{Email: fmt.Sprintf("%s%p@example.com", u.role, u.dst), Name: string(u.role), Role: u.role, Password: "password 123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*u.dst = &Actor{UserID: user.ID, Role: u.role}
+	}
+	for _, tag := range []string{"cooperatives", "asia-and-the-pacific", "covid-19"} {
+		if _, err := f.store.CreateTag(t.Context(), tag, tag, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// create makes an item, failing the test otherwise.
+func (f *fixture) create(t testing.TB, a *Actor, in NewItem) *Item {
+	t.Helper()
+	if in.Type == "" {
+		in.Type = "news"
+	}
+	it, err := f.store.CreateItem(t.Context(), a, in)
+	if err != nil {
+		t.Fatalf("CreateItem(%q) = %v", in.Title, err)
+	}
+	return it
+}
+
+// publish publishes an item at when (nil: now), failing the test otherwise.
+func (f *fixture) publish(t testing.TB, it *Item, when *time.Time) *Item {
+	t.Helper()
+	out, err := f.store.PublishItem(t.Context(), f.editor, it.ID, it.Version, when, Optional[time.Time]{})
+	if err != nil {
+		t.Fatalf("PublishItem(%q) = %v", it.Title, err)
+	}
+	return out
+}
+
+func TestSlugify(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Coopératives en Timor-Leste", "cooperatives-en-timor-leste"},
+		{"ILO COOP 100 Webinar II - Advancing gender equality though cooperatives", "ilo-coop-100-webinar-ii-advancing-gender-equality-though-cooperatives"},
+		{"Policy response to COVID-19 for SSE enterprises in the Republic of Korea", "policy-response-to-covid-19-for-sse-enterprises-in-the-republic-of-korea"},
+		{"  --Hello,   World!--  ", "hello-world"},
+		{"Straße & Œuvre", "strasse-oeuvre"},
+		{"ＦＵＬＬ width", "full-width"},
+		{"Zero\u200bwidth", "zero-width"},
+		{"日本語のタイトル", ""},
+		{"", ""},
+		{strings.Repeat("word ", 40), strings.TrimSuffix(strings.Repeat("word-", 19), "-")},
+	}
+	for _, tt := range tests {
+		got := Slugify(tt.in)
+		if got != tt.want {
+			t.Errorf("Slugify(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got != "" && !ValidSlug(got) {
+			t.Errorf("Slugify(%q) = %q, which is not a valid slug", tt.in, got)
+		}
+	}
+}
+
+func TestRenderSanitizes(t *testing.T) {
+	r := NewRenderer()
+	tests := []struct {
+		name, md      string
+		want, notWant []string
+	}{
+		{"markdown", "# Title\n\nSome *emphasis* and a [link](https://example.com).", []string{"<h1>Title</h1>", "<em>emphasis</em>", `href="https://example.com"`, `rel="nofollow noreferrer noopener"`, `target="_blank"`}, nil},
+		{"relative link stays", "[page](/about)", []string{`href="/about"`}, []string{"_blank"}},
+		{"raw script", "<script>alert(1)</script>", nil, []string{"<script"}},
+		{"event handler", `<img src="x" onerror="alert(1)">`, nil, []string{"onerror"}},
+		{"javascript link", "[x](javascript:alert(1))", nil, []string{"javascript:"}},
+		{"mixed-case scheme", "[x](JaVaScRiPt:alert(1))", nil, []string{"avascript"}},
+		{"entity-encoded scheme", "[x](javascript&colon;alert(1))", nil, []string{"javascript"}},
+		{"tab in scheme", "[x](java&#9;script:alert(1))", nil, []string{"script:"}},
+		{"data image", "![x](data:text/html,<script>alert(1)</script>)", nil, []string{"data:"}},
+		{"autolink", "<javascript:alert(1)>", nil, []string{`href="javascript`}},
+		{"reference definition", "[x][1]\n\n[1]: javascript:alert(1)", nil, []string{"javascript:"}},
+		{"style", `<p style="color:red">x</p>`, nil, []string{"style"}},
+		{"table", "| a | b |\n|---|---|\n| 1 | 2 |", []string{"<table>", "<td>1</td>"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := r.Render(tt.md)
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("Render(%q) = %q, want it to contain %q", tt.md, out, w)
+				}
+			}
+			for _, nw := range tt.notWant {
+				if strings.Contains(strings.ToLower(out), strings.ToLower(nw)) {
+					t.Errorf("Render(%q) = %q, must not contain %q", tt.md, out, nw)
+				}
+			}
+		})
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	good := []struct {
+		query    string
+		signedIn bool
+		check    func(Query) bool
+	}{
+		{"", false, func(q Query) bool { return q.Sort == "published_at" && q.Desc && q.Limit == 20 && q.Status == "" }},
+		{"type=news,event&tag=cooperatives&tag_any=a,b&sort=title&limit=100", false, func(q Query) bool {
+			return slices.Equal(q.Types, []string{"news", "event"}) && q.Sort == "title" && !q.Desc && q.Limit == 100 && len(q.TagsAny) == 2
+		}},
+		{"select=title,slug", false, func(q Query) bool { return slices.Equal(q.Select, []string{"id", "title", "slug"}) }},
+		{"page=3&limit=10", false, func(q Query) bool { return q.Page == 3 }},
+		{"status=any&trashed=true", true, func(q Query) bool { return q.Status == "any" && q.Trashed }},
+		{"published_after=2020-01-01T00:00:00Z", false, func(q Query) bool { return q.PublishedAfter.Year() == 2020 }},
+	}
+	for _, tt := range good {
+		v, _ := url.ParseQuery(tt.query)
+		q, err := ParseQuery(v, tt.signedIn)
+		if err != nil || !tt.check(q) {
+			t.Errorf("ParseQuery(%q) = %+v, %v", tt.query, q, err)
+		}
+	}
+	bad := []struct{ query, field string }{
+		{"limit=0", "limit"}, {"limit=101", "limit"}, {"limit=-1", "limit"}, {"limit=ten", "limit"},
+		{"page=0", "page"}, {"sort=author", "sort"}, {"sort=-", "sort"}, {"select=password_hash", "select"},
+		{"filter=x", "filter"}, {"type=News", "type"}, {"author=me", "author"},
+		{"published_after=yesterday", "published_after"}, {"cursor=nope", "cursor"},
+		{"cursor=" + Cursor{Sort: "-published_at", Key: "x", ID: "y"}.Encode() + "&page=2", "cursor"},
+		{"cursor=" + Cursor{Sort: "title", Key: "x", ID: "y"}.Encode(), "cursor"},
+		{"q=cooperatives", "q"}, {"status=deleted", "status"}, {"limit=1&limit=2", "limit"},
+	}
+	for _, tt := range bad {
+		v, _ := url.ParseQuery(tt.query)
+		_, err := ParseQuery(v, true)
+		var verr *validation.Error
+		if !errors.As(err, &verr) || !slices.ContainsFunc(verr.Fields, func(f validation.FieldError) bool { return f.Field == tt.field }) {
+			t.Errorf("ParseQuery(%q) = %v, want an error about %s", tt.query, err, tt.field)
+		}
+	}
+	for _, query := range []string{"status=draft", "trashed=true", "trashed=false"} {
+		v, _ := url.ParseQuery(query)
+		if _, err := ParseQuery(v, false); !errors.Is(err, ErrNeedsCredentials) {
+			t.Errorf("ParseQuery(%q) anonymous = %v, want ErrNeedsCredentials", query, err)
+		}
+	}
+}
+
+// TestListQueriesUseIndexes asks SQLite how it would run the main list shapes and requires an
+// index for each, with no sort step of its own.
+func TestListQueriesUseIndexes(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	cursor := &Cursor{Sort: "-published_at", Key: now.Format(time.RFC3339Nano), ID: "0193d5b4-0000-7000-8000-000000000000"}
+	shapes := []struct {
+		name  string
+		q     Query
+		index string
+	}{
+		{"public, newest first", Query{Sort: "published_at", Desc: true, Limit: 20}, "items_published"},
+		{"public, next page", Query{Sort: "published_at", Desc: true, Limit: 20, Cursor: cursor}, "items_published"},
+		{"public, one type", Query{Types: []string{"news"}, Sort: "published_at", Desc: true, Limit: 20}, "items_type_published"},
+		{"public, tagged", Query{Tags: []string{"cooperatives", "asia-and-the-pacific"}, Sort: "published_at", Desc: true, Limit: 20}, "items_published"},
+		{"editors, recently changed", Query{Status: "any", Sort: "updated_at", Desc: true, Limit: 20}, "items_updated"},
+	}
+	for _, sh := range shapes {
+		t.Run(sh.name, func(t *testing.T) {
+			sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+				q, err := f.store.listQuery(tx, f.editor, sh.q, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q.Find(&[]Item{})
+			})
+			var plan []struct{ Detail string }
+			if err := f.db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil {
+				t.Fatalf("explain %s: %v", sql, err)
+			}
+			var lines []string
+			for _, p := range plan {
+				lines = append(lines, p.Detail)
+			}
+			text := strings.Join(lines, "\n")
+			if !strings.Contains(text, "USING INDEX "+sh.index) && !strings.Contains(text, "USING COVERING INDEX "+sh.index) {
+				t.Errorf("plan does not use %s:\n%s", sh.index, text)
+			}
+			if strings.Contains(text, "TEMP B-TREE FOR ORDER BY") {
+				t.Errorf("plan sorts by itself instead of reading the index in order:\n%s", text)
+			}
+			if strings.Contains(text, "SCAN i\n") || strings.HasSuffix(text, "SCAN i") {
+				t.Errorf("plan scans the items table:\n%s", text)
+			}
+		})
+	}
+}
+
+func TestModelsRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	summary := "s"
+	it := Item{ID: "i1", Type: "news", Slug: "s", Title: "T", Summary: &summary, Body: "b", BodyHTML: "<p>b</p>", Fields: `{"a":1}`,
+		Status: StatusPublished, PublishedAt: &now, UnpublishAt: &now, AuthorID: f.editor.UserID, Version: 2, CreatedAt: now, UpdatedAt: now, DeletedAt: &now, Tags: []string{}}
+	if err := f.db.Omit("AuthorName").Create(&it).Error; err != nil {
+		t.Fatal(err)
+	}
+	var got Item
+	f.db.Omit("AuthorName").Take(&got, "id = ?", "i1")
+	got.Tags = []string{}
+	if diff := cmp.Diff(it, got); diff != "" {
+		t.Errorf("item round trip (-wrote +read):\n%s", diff)
+	}
+	rev := Revision{ItemID: "i1", Version: 1, Snapshot: `{}`, AuthorID: f.editor.UserID, CreatedAt: now}
+	f.db.Omit("AuthorName").Create(&rev)
+	var rgot Revision
+	f.db.Omit("AuthorName").Take(&rgot, "item_id = ?", "i1")
+	if diff := cmp.Diff(rev, rgot); diff != "" {
+		t.Errorf("revision round trip (-wrote +read):\n%s", diff)
+	}
+}
+
+func TestCreateDerivesUniqueSlugs(t *testing.T) {
+	f := newFixture(t)
+	var slugs []string
+	for range 3 {
+		slugs = append(slugs, f.create(t, f.author, NewItem{Title: "Coopératives en Timor-Leste"}).Slug)
+	}
+	if !slices.Equal(slugs, []string{"cooperatives-en-timor-leste", "cooperatives-en-timor-leste-2", "cooperatives-en-timor-leste-3"}) {
+		t.Errorf("slugs = %v", slugs)
+	}
+	// Another type has its own slugs.
+	if s := f.create(t, f.author, NewItem{Type: "event", Title: "Coopératives en Timor-Leste"}).Slug; s != "cooperatives-en-timor-leste" {
+		t.Errorf("slug in another type = %q", s)
+	}
+	// A trashed item keeps its slug.
+	first, _ := f.store.FindBySlug(t.Context(), f.editor, "news", "cooperatives-en-timor-leste")
+	if _, err := f.store.TrashItem(t.Context(), f.editor, first.ID, first.Version); err != nil {
+		t.Fatal(err)
+	}
+	if s := f.create(t, f.author, NewItem{Title: "Coopératives en Timor-Leste"}).Slug; s != "cooperatives-en-timor-leste-4" {
+		t.Errorf("slug after trashing the first = %q, want -4", s)
+	}
+	taken := "cooperatives-en-timor-leste"
+	if _, err := f.store.CreateItem(t.Context(), f.author, NewItem{Type: "news", Title: "x", Slug: &taken}); !errors.Is(err, ErrSlugTaken) {
+		t.Errorf("explicit taken slug = %v, want ErrSlugTaken", err)
+	}
+	if s := f.create(t, f.author, NewItem{Title: "日本語"}).Slug; !strings.HasPrefix(s, "item-") || !ValidSlug(s) {
+		t.Errorf("slug of a title with no ASCII = %q", s)
+	}
+}
+
+// TestWritesAreAllOrNothing makes the revision insert fail (a trigger stands in for a full disk
+// or a crash) and requires that neither the item nor its tags were stored.
+func TestWritesAreAllOrNothing(t *testing.T) {
+	f := newFixture(t)
+	f.db.Exec(`CREATE TRIGGER fail_revision BEFORE INSERT ON revisions WHEN NEW.snapshot LIKE '%doomed%'
+	           BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`)
+	_, err := f.store.CreateItem(t.Context(), f.author, NewItem{Type: "news", Title: "doomed", Tags: []string{"cooperatives"}})
+	if err == nil {
+		t.Fatal("CreateItem succeeded despite the failing revision")
+	}
+	for _, table := range []string{"items", "item_tags", "revisions"} {
+		var n int64
+		f.db.Table(table).Count(&n)
+		if n != 0 {
+			t.Errorf("%s has %d rows after a failed create", table, n)
+		}
+	}
+	it := f.create(t, f.author, NewItem{Title: "fine", Tags: []string{"cooperatives"}})
+	doomed := "doomed"
+	if _, err := f.store.UpdateItem(t.Context(), f.author, it.ID, it.Version, ItemPatch{Title: &doomed, Tags: &[]string{"covid-19"}}); err == nil {
+		t.Fatal("UpdateItem succeeded despite the failing revision")
+	}
+	after, _ := f.store.FindItem(t.Context(), f.author, it.ID)
+	if after.Title != "fine" || after.Version != 1 || !slices.Equal(after.Tags, []string{"cooperatives"}) {
+		t.Errorf("after a failed update: %q v%d %v, want it unchanged", after.Title, after.Version, after.Tags)
+	}
+}
+
+func TestSchedulingFollowsTheClock(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	now := f.clock.Now()
+	at := now.Add(time.Hour)
+	it := f.publish(t, f.create(t, f.author, NewItem{Title: "Scheduled"}), &at)
+	visible := func() bool {
+		_, err := f.store.FindItem(ctx, nil, it.ID)
+		page, _ := f.store.ListItems(ctx, nil, Query{Sort: "published_at", Desc: true, Limit: 10})
+		listed := len(page.Items) == 1
+		if (err == nil) != listed {
+			t.Fatalf("by id %v but listed %v", err == nil, listed)
+		}
+		return listed
+	}
+	if visible() {
+		t.Error("a scheduled item is public before its time")
+	}
+	if next, _ := f.store.NextChange(ctx); next == nil || !next.Equal(at) {
+		t.Errorf("NextChange = %v, want %v", next, at)
+	}
+	f.clock.Advance(time.Hour)
+	if !visible() {
+		t.Error("a scheduled item is not public at its time")
+	}
+	// unpublish_at hides it again, with nothing running.
+	end := f.clock.Now().Add(30 * time.Minute)
+	it, err := f.store.UpdateItem(ctx, f.editor, it.ID, it.Version, ItemPatch{UnpublishAt: Optional[time.Time]{Set: true, Value: end}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next, _ := f.store.NextChange(ctx); next == nil || !next.Equal(end) {
+		t.Errorf("NextChange = %v, want the unpublish_at %v", next, end)
+	}
+	f.clock.Advance(30 * time.Minute)
+	if visible() {
+		t.Error("an item is public after its unpublish_at")
+	}
+	// An unpublish_at before published_at is refused.
+	past := f.clock.Now().Add(-time.Hour)
+	_, err = f.store.PublishItem(ctx, f.editor, it.ID, it.Version, nil, Optional[time.Time]{Set: true, Value: past})
+	var verr *validation.Error
+	if !errors.As(err, &verr) || verr.Fields[0].Field != "unpublish_at" {
+		t.Errorf("publish with unpublish_at before published_at = %v", err)
+	}
+}
+
+func TestRoles(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	draft := f.create(t, f.author, NewItem{Title: "Author's draft"})
+	published := f.publish(t, f.create(t, f.author, NewItem{Title: "Author's published"}), nil)
+	title := "changed"
+	patch := ItemPatch{Title: &title}
+	tests := []struct {
+		name string
+		a    *Actor
+		do   func(*Actor, *Item) error
+		item *Item
+		want error
+	}{
+		{"anonymous reads a draft", nil, read(f), draft, ErrNotFound},
+		{"another author reads a draft", f.author2, read(f), draft, ErrNotFound},
+		{"the author reads her draft", f.author, read(f), draft, nil},
+		{"an editor reads a draft", f.editor, read(f), draft, nil},
+		{"anonymous reads a published item", nil, read(f), published, nil},
+		{"another author edits a draft", f.author2, update(f, patch), draft, ErrNotFound},
+		{"another author edits a published item", f.author2, update(f, patch), published, ErrForbidden},
+		{"the author edits her published item", f.author, update(f, patch), published, ErrForbidden},
+		{"the author publishes", f.author, publishAs(f), draft, ErrForbidden},
+		{"the author trashes her published item", f.author, trash(f), published, ErrForbidden},
+		{"another author reads revisions", f.author2, revisions(f), published, ErrForbidden},
+		{"the author reads her revisions", f.author, revisions(f), draft, nil},
+		{"the author edits her draft", f.author, update(f, patch), draft, nil},
+		{"an editor edits a published item", f.editor, update(f, patch), published, nil},
+		{"an editor publishes", f.editor, publishAs(f), draft, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur, _ := f.store.FindItem(ctx, f.editor, tt.item.ID)
+			if err := tt.do(tt.a, cur); !errors.Is(err, tt.want) {
+				t.Errorf("= %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func read(f *fixture) func(*Actor, *Item) error {
+	return func(a *Actor, it *Item) error { _, err := f.store.FindItem(context.Background(), a, it.ID); return err }
+}
+
+func update(f *fixture, p ItemPatch) func(*Actor, *Item) error {
+	return func(a *Actor, it *Item) error {
+		_, err := f.store.UpdateItem(context.Background(), a, it.ID, it.Version, p)
+		return err
+	}
+}
+
+func publishAs(f *fixture) func(*Actor, *Item) error {
+	return func(a *Actor, it *Item) error {
+		_, err := f.store.PublishItem(context.Background(), a, it.ID, it.Version, nil, Optional[time.Time]{})
+		return err
+	}
+}
+
+func trash(f *fixture) func(*Actor, *Item) error {
+	return func(a *Actor, it *Item) error {
+		_, err := f.store.TrashItem(context.Background(), a, it.ID, it.Version)
+		return err
+	}
+}
+
+func revisions(f *fixture) func(*Actor, *Item) error {
+	return func(a *Actor, it *Item) error {
+		_, _, err := f.store.Revisions(context.Background(), a, it.ID, 10, 0)
+		return err
+	}
+}
+
+// TestConcurrentUpdatesWithOneVersion: 20 writers send the same version at once; exactly one
+// wins, the others are told the item changed.
+func TestConcurrentUpdatesWithOneVersion(t *testing.T) {
+	f := newFixture(t)
+	it := f.create(t, f.editor, NewItem{Title: "Contended"})
+	var wg sync.WaitGroup
+	results := make(chan error, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			title := fmt.Sprintf("writer %d", i)
+			_, err := f.store.UpdateItem(context.Background(), f.editor, it.ID, it.Version, ItemPatch{Title: &title})
+			results <- err
+		})
+	}
+	wg.Wait()
+	close(results)
+	won, stale := 0, 0
+	for err := range results {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, ErrStale):
+			stale++
+		default:
+			t.Errorf("update = %v", err)
+		}
+	}
+	if won != 1 || stale != 19 {
+		t.Errorf("%d won, %d stale; want 1 and 19", won, stale)
+	}
+}
+
+// TestCounterWithRetries: 10 clients each add 1 to a number in fields, ten times, retrying on
+// a stale version; no increment may be lost.
+func TestCounterWithRetries(t *testing.T) {
+	f := newFixture(t)
+	it := f.create(t, f.editor, NewItem{Title: "Counter", Fields: json.RawMessage(`{"n": 0}`)})
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			for range 10 {
+				for {
+					cur, err := f.store.FindItem(context.Background(), f.editor, it.ID)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					var fields struct{ N int }
+					json.Unmarshal([]byte(cur.Fields), &fields)
+					patch := json.RawMessage(fmt.Sprintf(`{"n": %d}`, fields.N+1))
+					_, err = f.store.UpdateItem(context.Background(), f.editor, it.ID, cur.Version, ItemPatch{Fields: patch})
+					if errors.Is(err, ErrStale) {
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+					}
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	final, _ := f.store.FindItem(t.Context(), f.editor, it.ID)
+	if final.Fields != `{"n":100}` || final.Version != 101 {
+		t.Errorf("fields = %s at version %d, want n 100 at version 101", final.Fields, final.Version)
+	}
+}
+
+// TestCursorWalkWhilePublishing walks all public items by cursor while other goroutines
+// publish new ones: every item present at the start is seen exactly once.
+func TestCursorWalkWhilePublishing(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	var before []string
+	for i := range 45 {
+		at := f.clock.Now().Add(-time.Duration(i%7) * time.Hour) // shared timestamps: the id breaks ties
+		before = append(before, f.publish(t, f.create(t, f.editor, NewItem{Title: fmt.Sprintf("Item %d", i)}), &at).ID)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				it, err := f.store.CreateItem(ctx, f.editor, NewItem{Type: "news", Title: fmt.Sprintf("New %d-%d", w, i)})
+				if err == nil {
+					f.store.PublishItem(ctx, f.editor, it.ID, it.Version, nil, Optional[time.Time]{})
+				}
+			}
+		})
+	}
+	seen := map[string]int{}
+	q := Query{Sort: "published_at", Desc: true, Limit: 4}
+	for pages := 0; ; pages++ {
+		page, err := f.store.ListItems(ctx, nil, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			seen[it.ID]++
+		}
+		if page.Next == nil || pages > 100 {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	close(stop)
+	wg.Wait()
+	for _, id := range before {
+		if seen[id] != 1 {
+			t.Errorf("item %s seen %d times, want once", id, seen[id])
+		}
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("item %s seen %d times", id, n)
+		}
+	}
+}
+
+func TestRevisionsAndRestore(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	it := f.create(t, f.author, NewItem{Title: "First title", Body: "one", Tags: []string{"cooperatives"}})
+	second := "Second title"
+	it, _ = f.store.UpdateItem(ctx, f.author, it.ID, it.Version, ItemPatch{Title: &second, Tags: &[]string{"covid-19"}})
+	it = f.publish(t, it, nil)
+	revs, more, err := f.store.Revisions(ctx, f.author, it.ID, 10, 0)
+	if err != nil || more || len(revs) != 3 || revs[0].Version != 3 || revs[2].AuthorID != f.author.UserID {
+		t.Fatalf("Revisions = %d (more %v), %v", len(revs), more, err)
+	}
+	// Restoring version 1 brings back its content, not its status.
+	restored, err := f.store.RestoreRevision(ctx, f.editor, it.ID, 1, it.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.Title != "First title" || !slices.Equal(restored.Tags, []string{"cooperatives"}) || restored.Status != StatusPublished || restored.Version != 4 {
+		t.Errorf("restored = %q %v %s v%d", restored.Title, restored.Tags, restored.Status, restored.Version)
+	}
+	if _, err := f.store.RestoreRevision(ctx, f.editor, it.ID, 99, restored.Version); !errors.Is(err, ErrNotFound) {
+		t.Errorf("restore of a missing version = %v", err)
+	}
+}
+
+func TestTrashAndRestore(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	it := f.publish(t, f.create(t, f.author, NewItem{Title: "Trash me"}), nil)
+	trashed, err := f.store.TrashItem(ctx, f.editor, it.ID, it.Version)
+	if err != nil || trashed.DeletedAt == nil {
+		t.Fatalf("TrashItem = %v", err)
+	}
+	if _, err := f.store.FindItem(ctx, nil, it.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("public read of a trashed item = %v", err)
+	}
+	if page, _ := f.store.ListItems(ctx, f.editor, Query{Trashed: true, Sort: "updated_at", Desc: true, Limit: 10}); len(page.Items) != 1 {
+		t.Errorf("trash lists %d items", len(page.Items))
+	}
+	if page, _ := f.store.ListItems(ctx, f.editor, Query{Status: "any", Sort: "updated_at", Desc: true, Limit: 10}); len(page.Items) != 0 {
+		t.Errorf("status=any lists %d trashed items, want none", len(page.Items))
+	}
+	if _, err := f.store.TrashItem(ctx, f.editor, it.ID, trashed.Version); !errors.Is(err, ErrInTrash) {
+		t.Errorf("trashing twice = %v", err)
+	}
+	back, err := f.store.RestoreItem(ctx, f.editor, it.ID, trashed.Version)
+	if err != nil || back.DeletedAt != nil || back.Version != trashed.Version+1 {
+		t.Fatalf("RestoreItem = %v", err)
+	}
+	if _, err := f.store.FindItem(ctx, nil, it.ID); err != nil {
+		t.Errorf("a restored published item is not public again: %v", err)
+	}
+}

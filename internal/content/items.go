@@ -1,0 +1,489 @@
+package content
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/validation"
+)
+
+// Limits on an item's content.
+const (
+	MaxTitle   = 300     // characters
+	MaxSummary = 1000    // characters
+	MaxBody    = 1 << 20 // bytes of Markdown
+	MaxTags    = 50
+)
+
+// Optional is a value a merge patch may set, clear (null) or leave alone.
+type Optional[T any] struct {
+	Set   bool // the patch names it
+	Null  bool // to null
+	Value T
+}
+
+// NewItem is what it takes to create an item. It is created as a draft.
+type NewItem struct {
+	Type        string
+	Title       string
+	Slug        *string // nil: derived from the title
+	Summary     *string
+	Body        string
+	Fields      json.RawMessage // a JSON object; nil for {}
+	Tags        []string
+	UnpublishAt *time.Time
+}
+
+// ItemPatch is a JSON merge patch of an item's content: only what it sets changes.
+type ItemPatch struct {
+	Type        *string // may only repeat the item's type
+	Title       *string
+	Slug        *string
+	Summary     Optional[string]
+	Body        *string
+	Fields      json.RawMessage // merged into the item's fields (RFC 7396); nil leaves them
+	Tags        *[]string
+	UnpublishAt Optional[time.Time]
+}
+
+// Snapshot is an item's content as a revision keeps it.
+type Snapshot struct {
+	Type        string          `json:"type"`
+	Slug        string          `json:"slug"`
+	Title       string          `json:"title"`
+	Summary     *string         `json:"summary"`
+	Body        string          `json:"body"`
+	Fields      json.RawMessage `json:"fields"`
+	Tags        []string        `json:"tags"`
+	Status      string          `json:"status"`
+	PublishedAt *time.Time      `json:"published_at"`
+	UnpublishAt *time.Time      `json:"unpublish_at"`
+	DeletedAt   *time.Time      `json:"deleted_at"`
+}
+
+// CreateItem creates a draft authored by the actor, with its first revision.
+func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, error) {
+	now := s.clock()
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	fields := in.Fields
+	if fields == nil {
+		fields = json.RawMessage(`{}`)
+	}
+	it := &Item{
+		ID: id.String(), Type: in.Type, Title: in.Title, Summary: in.Summary, Body: in.Body,
+		Fields: string(fields), Status: StatusDraft, UnpublishAt: truncate(in.UnpublishAt),
+		AuthorID: a.UserID, Version: 1, CreatedAt: now, UpdatedAt: now, Tags: in.Tags,
+	}
+	if it.Tags == nil {
+		it.Tags = []string{}
+	}
+	verr := &validation.Error{}
+	checkContent(verr, it)
+	if in.Slug != nil && !ValidSlug(*in.Slug) {
+		verr.Add("slug", "must be lower-case letters and digits joined by single hyphens, at most %d characters", MaxSlug)
+	}
+	if err := verr.Err(); err != nil {
+		return nil, err
+	}
+	it.BodyHTML = s.renderer.Render(it.Body)
+
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := checkReferences(tx, verr, it); err != nil {
+			return err
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		if in.Slug != nil {
+			it.Slug = *in.Slug
+			if err := requireFreeSlug(tx, it); err != nil {
+				return err
+			}
+		} else if it.Slug, err = deriveSlug(tx, it); err != nil {
+			return err
+		}
+		if err := tx.Omit("AuthorName").Create(it).Error; err != nil {
+			return err
+		}
+		return saveTagsAndRevision(tx, it, a, now)
+	})
+	if err != nil {
+		return nil, wrap(err, "create item")
+	}
+	return s.find(ctx, s.db, it.ID)
+}
+
+// UpdateItem applies a merge patch to an item's content. ifVersion is the version the writer
+// last saw; the update applies only to it.
+func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersion int64, p ItemPatch) (*Item, error) {
+	return s.change(ctx, a, id, ifVersion, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
+		if err := canEdit(a, it); err != nil {
+			return err
+		}
+		if it.DeletedAt != nil {
+			return ErrInTrash
+		}
+		if p.Type != nil && *p.Type != it.Type {
+			verr.Add("type", "cannot change; create an item of the other type instead")
+		}
+		if p.Title != nil {
+			it.Title = *p.Title
+		}
+		if p.Summary.Set {
+			it.Summary = nil
+			if !p.Summary.Null {
+				it.Summary = &p.Summary.Value
+			}
+		}
+		if p.Body != nil {
+			it.Body = *p.Body
+		}
+		if p.Fields != nil {
+			merged, err := mergePatch(json.RawMessage(it.Fields), p.Fields)
+			if err != nil {
+				verr.Add("fields", "must be a JSON object")
+			} else {
+				it.Fields = string(merged)
+			}
+		}
+		if p.Tags != nil {
+			it.Tags = *p.Tags
+		}
+		if p.UnpublishAt.Set {
+			it.UnpublishAt = nil
+			if !p.UnpublishAt.Null {
+				it.UnpublishAt = truncate(&p.UnpublishAt.Value)
+			}
+		}
+		checkContent(verr, it)
+		if p.Slug != nil {
+			if !ValidSlug(*p.Slug) {
+				verr.Add("slug", "must be lower-case letters and digits joined by single hyphens, at most %d characters", MaxSlug)
+			}
+		}
+		if err := checkReferences(tx, verr, it); err != nil {
+			return err
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		if p.Slug != nil && *p.Slug != it.Slug {
+			it.Slug = *p.Slug
+			if err := requireFreeSlug(tx, it); err != nil {
+				return err
+			}
+		}
+		it.BodyHTML = s.renderer.Render(it.Body)
+		return nil
+	})
+}
+
+// PublishItem publishes an item: at publishedAt when given (a future time schedules it, a past
+// one backdates it), else now, or at the time it already has when it is already published.
+// unpublishAt, when set, changes when it stops being public. Editors and admins only.
+func (s *Store) PublishItem(ctx context.Context, a *Actor, id string, ifVersion int64, publishedAt *time.Time, unpublishAt Optional[time.Time]) (*Item, error) {
+	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, verr *validation.Error) error {
+		if !a.editor() {
+			return ErrForbidden
+		}
+		if it.DeletedAt != nil {
+			return ErrInTrash
+		}
+		switch {
+		case publishedAt != nil:
+			it.PublishedAt = truncate(publishedAt)
+		case it.Status != StatusPublished || it.PublishedAt == nil:
+			now := s.clock()
+			it.PublishedAt = &now
+		}
+		if unpublishAt.Set {
+			it.UnpublishAt = nil
+			if !unpublishAt.Null {
+				it.UnpublishAt = truncate(&unpublishAt.Value)
+			}
+		}
+		if it.UnpublishAt != nil && !it.UnpublishAt.After(*it.PublishedAt) {
+			verr.Add("unpublish_at", "must be later than published_at")
+		}
+		it.Status = StatusPublished
+		return nil
+	})
+}
+
+// UnpublishItem takes an item back to draft; its publication times are cleared. Editors and
+// admins only.
+func (s *Store) UnpublishItem(ctx context.Context, a *Actor, id string, ifVersion int64) (*Item, error) {
+	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
+		if !a.editor() {
+			return ErrForbidden
+		}
+		if it.DeletedAt != nil {
+			return ErrInTrash
+		}
+		it.Status, it.PublishedAt, it.UnpublishAt = StatusDraft, nil, nil
+		return nil
+	})
+}
+
+// TrashItem moves an item to the trash, from which RestoreItem brings it back. Its slug stays
+// reserved.
+func (s *Store) TrashItem(ctx context.Context, a *Actor, id string, ifVersion int64) (*Item, error) {
+	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
+		if err := canEdit(a, it); err != nil {
+			return err
+		}
+		if it.DeletedAt != nil {
+			return ErrInTrash
+		}
+		now := s.clock()
+		it.DeletedAt = &now
+		return nil
+	})
+}
+
+// RestoreItem takes an item out of the trash, as it was: a published item is public again.
+func (s *Store) RestoreItem(ctx context.Context, a *Actor, id string, ifVersion int64) (*Item, error) {
+	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
+		if err := canEdit(a, it); err != nil {
+			return err
+		}
+		if it.DeletedAt == nil {
+			return ErrNotInTrash
+		}
+		it.DeletedAt = nil
+		return nil
+	})
+}
+
+// change is every update of an item: in one write transaction, read the item, check that the
+// actor may see it and that it is at ifVersion, let apply change it (or refuse), then write it
+// back conditionally on the version (so that the update stays right even where several
+// processes write), its tags, and a new revision.
+func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersion int64, apply func(*gorm.DB, *Item, *validation.Error) error) (*Item, error) {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		it, err := s.find(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		if !canSee(a, it, now) {
+			return ErrNotFound
+		}
+		if it.Version != ifVersion {
+			return ErrStale
+		}
+		verr := &validation.Error{}
+		if err := apply(tx, it, verr); err != nil {
+			return err
+		}
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		it.Version++
+		it.UpdatedAt = now
+		res := tx.Model(&Item{}).Where("id = ? AND version = ?", id, ifVersion).
+			Select("slug", "title", "summary", "body", "body_html", "fields", "status", "published_at", "unpublish_at", "version", "updated_at", "deleted_at").
+			Updates(it)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrStale
+		}
+		if err := tx.Where("item_id = ?", id).Delete(&itemTag{}).Error; err != nil {
+			return err
+		}
+		return saveTagsAndRevision(tx, it, a, now)
+	})
+	if err != nil {
+		return nil, wrap(err, "change item "+id)
+	}
+	return s.find(ctx, s.db, id)
+}
+
+// canSee reports whether the actor may read the item: anyone a public item; editors and admins
+// everything; authors their own.
+func canSee(a *Actor, it *Item, now time.Time) bool {
+	return it.Public(now) || a.editor() || a.owns(it)
+}
+
+// canEdit reports whether the actor may change the item's content, trash or restore it:
+// editors and admins any item, authors their own drafts.
+func canEdit(a *Actor, it *Item) error {
+	if a.editor() || (a.owns(it) && it.Status == StatusDraft) {
+		return nil
+	}
+	return ErrForbidden
+}
+
+// checkContent records what is wrong with an item's own values.
+func checkContent(verr *validation.Error, it *Item) {
+	if n := utf8.RuneCountInString(it.Title); n < 1 || n > MaxTitle || strings.TrimSpace(it.Title) == "" {
+		verr.Add("title", "must be 1 to %d characters, not all spaces", MaxTitle)
+	}
+	if it.Summary != nil && utf8.RuneCountInString(*it.Summary) > MaxSummary {
+		verr.Add("summary", "must be at most %d characters", MaxSummary)
+	}
+	if len(it.Body) > MaxBody {
+		verr.Add("body", "must be at most %d bytes", MaxBody)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(it.Fields), &fields); err != nil || fields == nil {
+		verr.Add("fields", "must be a JSON object")
+	}
+	if len(it.Tags) > MaxTags {
+		verr.Add("tags", "must be at most %d tags", MaxTags)
+	}
+	for i, t := range it.Tags {
+		if slices.Index(it.Tags, t) != i {
+			verr.Add(fmt.Sprintf("tags[%d]", i), "repeats %q", t)
+		}
+	}
+}
+
+// checkReferences records a type or tags that do not exist.
+func checkReferences(tx *gorm.DB, verr *validation.Error, it *Item) error {
+	var n int64
+	if err := tx.Table("types").Where("key = ?", it.Type).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		verr.Add("type", "%q is not a content type", it.Type)
+	}
+	if len(it.Tags) == 0 {
+		return nil
+	}
+	var known []string
+	if err := tx.Model(&Tag{}).Where("slug IN ?", it.Tags).Pluck("slug", &known).Error; err != nil {
+		return err
+	}
+	for i, t := range it.Tags {
+		if !slices.Contains(known, t) {
+			verr.Add(fmt.Sprintf("tags[%d]", i), "%q is not a tag", t)
+		}
+	}
+	return nil
+}
+
+// requireFreeSlug fails with ErrSlugTaken when another item of the type, trashed ones
+// included, has the item's slug.
+func requireFreeSlug(tx *gorm.DB, it *Item) error {
+	var n int64
+	if err := tx.Model(&Item{}).Where("type = ? AND slug = ? AND id != ?", it.Type, it.Slug, it.ID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrSlugTaken
+	}
+	return nil
+}
+
+// deriveSlug makes a slug from the title that no item of the type has: the title's slug, or
+// with -2, -3, … appended. A title with nothing ASCII in it gets item- and a piece of the id.
+func deriveSlug(tx *gorm.DB, it *Item) (string, error) {
+	base := Slugify(it.Title)
+	if base == "" {
+		return "item-" + strings.ReplaceAll(it.ID, "-", "")[24:], nil // the random tail of the UUIDv7
+	}
+	// Room for a suffix within MaxSlug.
+	base = strings.TrimRight(base[:min(len(base), MaxSlug-6)], "-")
+	var taken []string
+	// Slugs hold only [a-z0-9-], so the LIKE pattern has no wildcards but its own.
+	if err := tx.Model(&Item{}).Where("type = ? AND (slug = ? OR slug LIKE ?)", it.Type, base, base+"-%").Pluck("slug", &taken).Error; err != nil {
+		return "", err
+	}
+	slug := base
+	for n := 2; slices.Contains(taken, slug); n++ {
+		slug = fmt.Sprintf("%s-%d", base, n)
+	}
+	return slug, nil
+}
+
+// itemTag links an item to a tag.
+type itemTag struct {
+	ItemID   string `gorm:"primaryKey"`
+	Tag      string `gorm:"primaryKey"`
+	Position int
+}
+
+// saveTagsAndRevision writes the item's tag links and the revision of its current version.
+func saveTagsAndRevision(tx *gorm.DB, it *Item, a *Actor, now time.Time) error {
+	for i, t := range it.Tags {
+		if err := tx.Create(&itemTag{ItemID: it.ID, Tag: t, Position: i}).Error; err != nil {
+			return err
+		}
+	}
+	snap, err := json.Marshal(snapshotOf(it))
+	if err != nil {
+		return err
+	}
+	return tx.Omit("AuthorName").Create(&Revision{ItemID: it.ID, Version: it.Version, Snapshot: string(snap), AuthorID: a.UserID, CreatedAt: now}).Error
+}
+
+func snapshotOf(it *Item) Snapshot {
+	return Snapshot{
+		Type: it.Type, Slug: it.Slug, Title: it.Title, Summary: it.Summary, Body: it.Body,
+		Fields: json.RawMessage(it.Fields), Tags: it.Tags, Status: it.Status,
+		PublishedAt: it.PublishedAt, UnpublishAt: it.UnpublishAt, DeletedAt: it.DeletedAt,
+	}
+}
+
+// mergePatch applies an RFC 7396 merge patch to a JSON object.
+func mergePatch(target, patch json.RawMessage) (json.RawMessage, error) {
+	var t, p map[string]json.RawMessage
+	if err := json.Unmarshal(target, &t); err != nil || t == nil {
+		t = map[string]json.RawMessage{}
+	}
+	if err := json.Unmarshal(patch, &p); err != nil || p == nil {
+		return nil, errors.New("the patch is not an object")
+	}
+	for k, v := range p {
+		switch {
+		case string(v) == "null":
+			delete(t, k)
+		case len(v) > 0 && v[0] == '{':
+			merged, err := mergePatch(t[k], v)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = merged
+		default:
+			t[k] = v
+		}
+	}
+	return json.Marshal(t)
+}
+
+// truncate drops what is finer than a microsecond, and the zone: times are stored in UTC at
+// the precision the API shows.
+func truncate(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+// wrap adds context to err; errors.Is still finds the package's errors inside.
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var verr *validation.Error
+	if errors.As(err, &verr) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,302 @@
+package content
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// find reads an item with its tags and author's name, whoever may see it.
+func (s *Store) find(ctx context.Context, db *gorm.DB, id string) (*Item, error) {
+	var it Item
+	err := db.WithContext(ctx).Table("items AS i").Select("i.*, u.name AS author_name").
+		Joins("JOIN users u ON u.id = i.author_id").Where("i.id = ?", id).Take(&it).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	items := []Item{it}
+	if err := loadTags(ctx, db, items); err != nil {
+		return nil, err
+	}
+	return &items[0], nil
+}
+
+// FindItem returns the item with id, if the actor (nil for anonymous) may see it.
+func (s *Store) FindItem(ctx context.Context, a *Actor, id string) (*Item, error) {
+	it, err := s.find(ctx, s.db, id)
+	if err != nil {
+		return nil, wrap(err, "find item "+id)
+	}
+	if !canSee(a, it, s.clock()) {
+		return nil, ErrNotFound
+	}
+	return it, nil
+}
+
+// FindBySlug returns the item of a type with a slug, if the actor may see it. Items in the
+// trash are not found by slug.
+func (s *Store) FindBySlug(ctx context.Context, a *Actor, typ, slug string) (*Item, error) {
+	var id string
+	err := s.db.WithContext(ctx).Model(&Item{}).Where("type = ? AND slug = ? AND deleted_at IS NULL", typ, slug).
+		Limit(1).Pluck("id", &id).Error
+	if err != nil {
+		return nil, wrap(err, "find item by slug")
+	}
+	if id == "" {
+		return nil, ErrNotFound
+	}
+	return s.FindItem(ctx, a, id)
+}
+
+// Page is a page of a list.
+type Page struct {
+	Items []Item
+	Next  *Cursor // nil on the last page (and in page mode)
+	Total int64   // in page mode
+}
+
+// ListItems returns the page of items that q asks for, among those the actor may see.
+func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error) {
+	now := s.clock()
+	db := s.db.WithContext(ctx)
+	page := &Page{}
+	if q.Page > 0 {
+		if err := s.filter(db.Table("items AS i"), a, q, now).Count(&page.Total).Error; err != nil {
+			return nil, wrap(err, "count items")
+		}
+	}
+	query, err := s.listQuery(db, a, q, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := query.Find(&page.Items).Error; err != nil {
+		return nil, wrap(err, "list items")
+	}
+	if q.Page == 0 && len(page.Items) > q.Limit {
+		page.Items = page.Items[:q.Limit]
+		last := page.Items[q.Limit-1]
+		page.Next = &Cursor{Sort: sortKey(q.Sort, q.Desc), Key: sortValue(q, &last), ID: last.ID}
+	}
+	if err := loadTags(ctx, db, page.Items); err != nil {
+		return nil, wrap(err, "list items' tags")
+	}
+	return page, nil
+}
+
+// listQuery is the query of a page of q: filtered, sorted, after the cursor or at the page.
+// In cursor mode it asks for one item more than the page, to learn whether more follow.
+func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.DB, error) {
+	expr := sortExpr(q)
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	query := s.filter(db.Table("items AS i"), a, q, now).
+		Select("i.*, u.name AS author_name").Joins("JOIN users u ON u.id = i.author_id").
+		Order(fmt.Sprintf("%s %s, i.id %s", expr, dir, dir))
+	if q.Page > 0 {
+		return query.Offset((q.Page - 1) * q.Limit).Limit(q.Limit), nil
+	}
+	if c := q.Cursor; c != nil {
+		key, err := cursorKey(q.Sort, c.Key)
+		if err != nil {
+			return nil, err
+		}
+		cmp := ">"
+		if q.Desc {
+			cmp = "<"
+		}
+		// A row-value comparison, which SQLite answers from the (key, id) index.
+		query = query.Where(fmt.Sprintf("(%s, i.id) %s (?, ?)", expr, cmp), key, c.ID)
+	}
+	return query.Limit(q.Limit + 1), nil
+}
+
+// NextChange returns when public answers next change by the clock alone: the earliest
+// scheduled publication, or the earliest unpublish_at of a public item. Caches must not keep a
+// public list longer. Nil when nothing is scheduled.
+//
+// It looks at all items, not only those a list matches: the bound is then sometimes shorter than
+// it need be, never longer, and it costs two index lookups whatever the filters (with a type
+// filter SQLite would read the type's items instead of the index of times).
+func (s *Store) NextChange(ctx context.Context) (*time.Time, error) {
+	now := s.clock()
+	db := s.db.WithContext(ctx)
+	var next struct{ Publish, Unpublish *string }
+	// Both are MIN over a range of an index (items_unpublish, items_published): SQLite reads the
+	// first matching entry, not every public item.
+	unpublishing := db.Table("items AS i").
+		Where("i.status = 'published' AND i.deleted_at IS NULL AND i.unpublish_at IS NOT NULL AND i.unpublish_at > ? AND i.published_at <= ?", now, now)
+	if err := unpublishing.Select("MIN(i.unpublish_at)").Scan(&next.Unpublish).Error; err != nil {
+		return nil, wrap(err, "next unpublication")
+	}
+	scheduled := db.Table("items AS i").
+		Where("i.status = 'published' AND i.deleted_at IS NULL AND i.published_at > ?", now)
+	if err := scheduled.Select("MIN(i.published_at)").Scan(&next.Publish).Error; err != nil {
+		return nil, wrap(err, "next publication")
+	}
+	var earliest *time.Time
+	for _, v := range []*string{next.Publish, next.Unpublish} {
+		if v == nil {
+			continue
+		}
+		t, err := parseDBTime(*v)
+		if err != nil {
+			return nil, err
+		}
+		if earliest == nil || t.Before(*earliest) {
+			earliest = &t
+		}
+	}
+	return earliest, nil
+}
+
+// NextItemChange is NextChange for one item: its scheduled publication or its unpublish_at.
+func NextItemChange(it *Item, now time.Time) *time.Time {
+	switch {
+	case it.Status == StatusPublished && it.PublishedAt != nil && it.PublishedAt.After(now):
+		return it.PublishedAt
+	case it.UnpublishAt != nil && it.UnpublishAt.After(now):
+		return it.UnpublishAt
+	}
+	return nil
+}
+
+// filter limits items to those q asks for that the actor may see.
+func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
+	nowArg := sql.Named("now", now)
+	switch {
+	case q.Trashed:
+		db = db.Where("i.deleted_at IS NOT NULL")
+	case q.Status == "":
+		db = db.Where(publicSQL, nowArg)
+	case q.Status == "any":
+		db = db.Where("i.deleted_at IS NULL")
+	default:
+		db = db.Where("i.deleted_at IS NULL AND i.status = ?", q.Status)
+	}
+	if q.Status != "" || q.Trashed {
+		// Beyond public items, authors see their own only.
+		if !a.editor() {
+			me := ""
+			if a != nil {
+				me = a.UserID
+			}
+			db = db.Where("("+publicSQL+") OR i.author_id = @me", nowArg, sql.Named("me", me))
+		}
+	}
+	return s.matching(db, q)
+}
+
+// matching applies q's filters, visibility aside.
+func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
+	switch len(q.Types) {
+	case 0:
+	case 1:
+		// Equality, not IN: SQLite reads the type's index in order only for an equality.
+		db = db.Where("i.type = ?", q.Types[0])
+	default:
+		db = db.Where("i.type IN ?", q.Types)
+	}
+	for _, t := range q.Tags {
+		db = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?)", t)
+	}
+	if len(q.TagsAny) > 0 {
+		db = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag IN ?)", q.TagsAny)
+	}
+	if q.Author != "" {
+		db = db.Where("i.author_id = ?", q.Author)
+	}
+	if q.PublishedAfter != nil {
+		db = db.Where("i.published_at > ?", *q.PublishedAfter)
+	}
+	if q.PublishedBefore != nil {
+		db = db.Where("i.published_at < ?", *q.PublishedBefore)
+	}
+	return db
+}
+
+// sortExpr is the SQL of q's sort key. Lists that can hold drafts sort them, which have no
+// published_at, by their creation time; public lists use the column itself, which the
+// published-items indexes hold.
+func sortExpr(q Query) string {
+	if q.Sort == "published_at" && (q.Status == "draft" || q.Status == "any" || q.Trashed) {
+		return "COALESCE(i.published_at, i.created_at)"
+	}
+	return "i." + q.Sort // q.Sort is one of SortFields: never client text
+}
+
+// sortValue is the sort key of an item, as a cursor keeps it.
+func sortValue(q Query, it *Item) string {
+	var t time.Time
+	switch q.Sort {
+	case "title":
+		return it.Title
+	case "updated_at":
+		t = it.UpdatedAt
+	case "created_at":
+		t = it.CreatedAt
+	default:
+		t = it.CreatedAt
+		if it.PublishedAt != nil {
+			t = *it.PublishedAt
+		}
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// cursorKey turns a cursor's key back into the value the database compares with.
+func cursorKey(sort, key string) (any, error) {
+	if sort == "title" {
+		return key, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, key)
+	if err != nil {
+		return nil, ErrBadCursor
+	}
+	return t.UTC(), nil
+}
+
+// ErrBadCursor: a cursor that decodes but does not fit its sort.
+var ErrBadCursor = errors.New("the cursor is not one this API returned")
+
+// parseDBTime reads a time as the SQLite driver stores it (an aggregate such as MIN loses the
+// column's type, so the driver hands back text).
+func parseDBTime(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("read time %q", s)
+}
+
+// loadTags fills the Tags of items, in their order.
+func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	index := make(map[string]int, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+		index[items[i].ID] = i
+		items[i].Tags = []string{}
+	}
+	var links []itemTag
+	if err := db.WithContext(ctx).Where("item_id IN ?", ids).Order("item_id, position").Find(&links).Error; err != nil {
+		return err
+	}
+	for _, l := range links {
+		it := &items[index[l.ItemID]]
+		it.Tags = append(it.Tags, l.Tag)
+	}
+	return nil
+}
