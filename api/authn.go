@@ -15,12 +15,22 @@ const principalKey = "folio.principal"
 // authenticate makes a route require an access token: "Authorization: Bearer <token>". It puts
 // the caller in the request's context for the handler (see principal) and marks the response
 // private, since it depends on who asked. Handlers never parse tokens themselves.
-func authenticate(accounts *auth.Store) echo.MiddlewareFunc {
+func authenticate(accounts *auth.Store) echo.MiddlewareFunc { return authenticateIf(accounts, true) }
+
+// identify is authenticate for public routes that show more to a caller with credentials: a
+// request without an Authorization header goes through anonymously, one with a bad token is
+// refused all the same.
+func identify(accounts *auth.Store) echo.MiddlewareFunc { return authenticateIf(accounts, false) }
+
+func authenticateIf(accounts *auth.Store, required bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set(echo.HeaderCacheControl, "private, no-store")
 			h.Add(echo.HeaderVary, echo.HeaderAuthorization)
+			if !required && c.Request().Header.Get(echo.HeaderAuthorization) == "" {
+				return next(c)
+			}
+			h.Set(echo.HeaderCacheControl, "private, no-store")
 			token, ok := bearerToken(c.Request())
 			if !ok {
 				h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="folio"`)

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,12 +76,7 @@ func pageMeta(c echo.Context, limit int, more bool, last string) ListMeta {
 	if more {
 		cursor := base64.RawURLEncoding.EncodeToString([]byte(last))
 		m.NextCursor = &cursor
-		u := *c.Request().URL
-		q := u.Query()
-		q.Set("cursor", cursor)
-		q.Set("limit", strconv.Itoa(limit))
-		u.RawQuery = q.Encode()
-		c.Response().Header().Set("Link", fmt.Sprintf(`<%s>; rel="next"`, (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String()))
+		setNextLink(c, "cursor", cursor)
 	}
 	return m
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/foliocms/folio/internal/auth"
+	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/logging"
 	"github.com/foliocms/folio/internal/validation"
 )
@@ -109,6 +110,15 @@ func writeProblem(c echo.Context, p *Problem) error {
 	return c.JSON(p.Status, p)
 }
 
+// fieldErrors converts the domain's field errors.
+func fieldErrors(verr *validation.Error) []FieldError {
+	errs := make([]FieldError, len(verr.Fields))
+	for i, f := range verr.Fields {
+		errs[i] = FieldError{Field: f.Field, Message: f.Message}
+	}
+	return errs
+}
+
 // problemFor translates any error into the problem the client sees, setting the headers that
 // go with it.
 func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
@@ -125,11 +135,7 @@ func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &verr):
-		errs := make([]FieldError, len(verr.Fields))
-		for i, f := range verr.Fields {
-			errs[i] = FieldError{Field: f.Field, Message: f.Message}
-		}
-		return invalid(errs)
+		return invalid(fieldErrors(verr))
 	case errors.As(err, &throttled):
 		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
 		return NewProblem(http.StatusTooManyRequests, "Too many failed attempts; try again in %s.", throttled.RetryAfter.Round(time.Second))
@@ -150,7 +156,25 @@ func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 		return NewProblem(http.StatusServiceUnavailable, "The server is checking too many passwords at once; try again in a moment.")
 	case errors.Is(err, auth.ErrStale):
 		return NewProblem(http.StatusPreconditionFailed, "It changed since the version in If-Match; fetch it again (the ETag header has the current version).")
-	case errors.Is(err, auth.ErrNotFound):
+	case errors.Is(err, content.ErrForbidden):
+		return NewProblem(http.StatusForbidden, "Your role does not allow this on this item.")
+	case errors.Is(err, content.ErrStale):
+		return NewProblem(http.StatusPreconditionFailed, "The item changed since the version in If-Match; fetch it again (the ETag header has the current version).")
+	case errors.Is(err, content.ErrSlugTaken):
+		p := NewProblem(http.StatusConflict, "Another item of this type has this slug (items in the trash keep theirs).")
+		p.Errors = []FieldError{{Field: "slug", Message: "is taken"}}
+		return p
+	case errors.Is(err, content.ErrInTrash):
+		return NewProblem(http.StatusConflict, "The item is in the trash; restore it first.")
+	case errors.Is(err, content.ErrNotInTrash):
+		return NewProblem(http.StatusConflict, "The item is not in the trash.")
+	case errors.Is(err, content.ErrTagExists):
+		p := NewProblem(http.StatusConflict, "A tag with this slug exists.")
+		p.Errors = []FieldError{{Field: "slug", Message: "is taken"}}
+		return p
+	case errors.Is(err, content.ErrBadCursor):
+		return queryProblem("cursor", "is not a cursor this API returned")
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, content.ErrNotFound):
 		code = http.StatusNotFound
 	case errors.As(err, &mbe):
 		code = http.StatusRequestEntityTooLarge

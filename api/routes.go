@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 
 	"github.com/labstack/echo/v4"
@@ -14,12 +13,12 @@ import (
 )
 
 // addRoutes registers every route of the server. It is the map of the API: read it first.
-// A route that needs a caller names it here, with signedIn or a role; a route without them is
-// public.
-func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, ping func(context.Context) error, accounts *auth.Store) {
+// A route that needs a caller names it here, with signedIn or a role; identify marks public
+// routes that show more to a caller with credentials; a route with neither is public.
+func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, d Deps) {
 	// Operations.
 	e.GET("/healthz", healthz())
-	e.GET("/readyz", readyz(logger, ping))
+	e.GET("/readyz", readyz(logger, d.Ping))
 	e.GET("/metrics", metrics(cfg.MetricsToken, MetricsHandler(reg)))
 	e.GET("/openapi.json", openAPIDocument(docs.OpenAPI))
 	e.GET("/docs", docsPage(docsui.FS(), docsui.CSP))
@@ -27,20 +26,37 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 
 	// Middleware is given per route, not with Group.Use: Echo's Group.Use also registers
 	// catch-all routes, which would answer unknown paths under the group with 401, not 404.
-	signedIn := authenticate(accounts)
+	signedIn := authenticate(d.Accounts)
+	maybeSignedIn := identify(d.Accounts)
 	admin := []echo.MiddlewareFunc{signedIn, requireRole(auth.RoleAdmin)}
+	cache := cachePolicy{maxAge: cfg.CacheMaxAge, stale: cfg.CacheStale, now: d.Now}
 
 	v1 := e.Group("/api/v1")
 
-	v1.POST("/auth/login", login(accounts))
-	v1.POST("/auth/refresh", refresh(accounts))
-	v1.POST("/auth/logout", logout(accounts))
+	v1.POST("/auth/login", login(d.Accounts))
+	v1.POST("/auth/refresh", refresh(d.Accounts))
+	v1.POST("/auth/logout", logout(d.Accounts))
 	v1.GET("/auth/me", me(), signedIn)
-	v1.POST("/auth/password", changePassword(accounts), signedIn)
+	v1.POST("/auth/password", changePassword(d.Accounts), signedIn)
 
-	v1.GET("/users", listUsers(accounts), admin...)
-	v1.POST("/users", createUser(accounts), admin...)
-	v1.GET("/users/:id", getUser(accounts), admin...)
-	v1.PATCH("/users/:id", updateUser(accounts), admin...)
-	v1.DELETE("/users/:id", deleteUser(accounts), admin...)
+	v1.GET("/users", listUsers(d.Accounts), admin...)
+	v1.POST("/users", createUser(d.Accounts), admin...)
+	v1.GET("/users/:id", getUser(d.Accounts), admin...)
+	v1.PATCH("/users/:id", updateUser(d.Accounts), admin...)
+	v1.DELETE("/users/:id", deleteUser(d.Accounts), admin...)
+
+	// Items: the role table's finer rules (authors: own drafts; publishing: editors) are the
+	// content package's, which knows the item.
+	v1.GET("/items", listItems(d.Content, cache), maybeSignedIn)
+	v1.POST("/items", createItem(d.Content), signedIn)
+	v1.GET("/items/:id", getItem(d.Content, cache), maybeSignedIn)
+	v1.PATCH("/items/:id", updateItem(d.Content), signedIn)
+	v1.DELETE("/items/:id", deleteItem(d.Content), signedIn)
+	v1.POST("/items/:id/restore", restoreItem(d.Content), signedIn)
+	v1.POST("/items/:id/publish", publishItem(d.Content), signedIn)
+	v1.POST("/items/:id/unpublish", unpublishItem(d.Content), signedIn)
+	v1.GET("/items/:id/revisions", listRevisions(d.Content), signedIn)
+	v1.GET("/items/:id/revisions/:version", getRevision(d.Content), signedIn)
+	v1.POST("/items/:id/revisions/:version/restore", restoreRevision(d.Content), signedIn)
+	v1.GET("/types/:type/items/:slug", getItemBySlug(d.Content, cache), maybeSignedIn)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -13,14 +14,14 @@ import (
 
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/config"
+	"github.com/foliocms/folio/internal/content"
 )
 
 // NewServer returns the HTTP handler of Folio's API: every route of routes.go behind the
 // middleware every request passes through, and the one error handler.
 //
-// ping answers whether the database is reachable (for /readyz); reg receives the request
-// metrics and is what /metrics serves; accounts authenticates callers and manages users.
-func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, ping func(context.Context) error, accounts *auth.Store) *echo.Echo {
+// reg receives the request metrics and is what /metrics serves.
+func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, deps Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Logger.SetOutput(io.Discard) // everything worth logging goes through slog
@@ -45,12 +46,23 @@ func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry,
 	routes := routeSet{}
 	e.Use(limitBody(cfg.BodyLimit, routes), jsonBodies(routes))
 
-	addRoutes(e, cfg, logger, reg, ping, accounts)
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	addRoutes(e, cfg, logger, reg, deps)
 	for _, r := range e.Routes() {
 		m.routes[r.Path] = true
 		routes[r.Method+" "+r.Path] = true
 	}
 	return e
+}
+
+// Deps are the services the handlers use.
+type Deps struct {
+	Ping     func(context.Context) error // whether the database answers, for /readyz
+	Accounts *auth.Store
+	Content  *content.Store
+	Now      func() time.Time // the clock of caching decisions; time.Now when nil
 }
 
 // ipExtractor decides which address is the client's. Without trusted proxies it is the peer's

@@ -22,6 +22,7 @@ import (
 
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/config"
+	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/logging"
 )
@@ -32,8 +33,10 @@ type testServer struct {
 	*echo.Echo
 	log      *syncBuffer
 	accounts *auth.Store
+	items    *content.Store
 	keys     *auth.Keys
 	clock    *testClock
+	path     string // of the database file
 }
 
 // testParams make password hashing cheap in tests; production parameters are measured in the
@@ -63,11 +66,12 @@ func (c *testClock) Advance(d time.Duration) {
 
 func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 	t.Helper()
-	cfg := config.Config{BodyLimit: 1 << 10, LogLevel: "debug"}
+	cfg := config.Config{BodyLimit: 1 << 10, LogLevel: "debug", CacheMaxAge: time.Minute, CacheStale: 5 * time.Minute}
 	for _, m := range modify {
 		m(&cfg)
 	}
-	db, err := database.Open(t.Context(), database.Options{Path: filepath.Join(t.TempDir(), "folio.db")})
+	path := filepath.Join(t.TempDir(), "folio.db")
+	db, err := database.Open(t.Context(), database.Options{Path: path})
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}
@@ -76,15 +80,21 @@ func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 		t.Fatalf("migrate: %v", err)
 	}
 	keys := auth.NewKeys(testSecret)
-	clock := &testClock{now: time.Now().UTC()}
+	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
 	accounts := auth.NewStore(db, auth.Options{Keys: keys, Params: testParams, Now: clock.Now})
 	if _, err := accounts.EnsureFirstAdmin(t.Context(), adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
+	items := content.NewStore(db, content.Options{Now: clock.Now})
 	buf := &syncBuffer{}
 	logger := logging.New(buf, "debug", "json")
-	e := NewServer(cfg, logger, NewRegistry(), func(ctx context.Context) error { return database.Ping(ctx, db) }, accounts)
-	return &testServer{Echo: e, log: buf, accounts: accounts, keys: keys, clock: clock}
+	e := NewServer(cfg, logger, NewRegistry(), Deps{
+		Ping:     func(ctx context.Context) error { return database.Ping(ctx, db) },
+		Accounts: accounts,
+		Content:  items,
+		Now:      clock.Now,
+	})
+	return &testServer{Echo: e, log: buf, accounts: accounts, items: items, keys: keys, clock: clock, path: path}
 }
 
 func (s *testServer) do(t testing.TB, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
@@ -379,8 +389,9 @@ func TestReadiness(t *testing.T) {
 	if rec := s.do(t, "GET", "/readyz", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"ready"`) {
 		t.Errorf("GET /readyz = %d %s, want 200 ready", rec.Code, rec.Body)
 	}
-	down := NewServer(config.Config{BodyLimit: 1024}, slog.New(slog.DiscardHandler), NewRegistry(),
-		func(context.Context) error { return errors.New("disk I/O error at /var/lib/folio") }, nil)
+	down := NewServer(config.Config{BodyLimit: 1024}, slog.New(slog.DiscardHandler), NewRegistry(), Deps{
+		Ping: func(context.Context) error { return errors.New("disk I/O error at /var/lib/folio") },
+	})
 	rec := httptest.NewRecorder()
 	down.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	p := decodeProblem(t, rec, http.StatusServiceUnavailable)

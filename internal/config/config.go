@@ -32,6 +32,8 @@ type Config struct {
 	MetricsAddr     string        // a separate listener for /metrics
 	TrustedProxies  []*net.IPNet  // proxies whose X-Forwarded-For is believed
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish on shutdown
+	CacheMaxAge     time.Duration // max-age of public responses
+	CacheStale      time.Duration // stale-while-revalidate of public responses
 
 	// Args are the positional arguments left after the flags.
 	Args []string
@@ -86,6 +88,8 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		{env: "FOLIO_METRICS_TOKEN", flag: "metrics-token", usage: "bearer `token` that unlocks /metrics on the API listener"},
 		{env: "FOLIO_METRICS_ADDR", flag: "metrics-addr", usage: "separate listen `address` for /metrics"},
 		{env: "FOLIO_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated `CIDRs` whose X-Forwarded-For is believed"},
+		{env: "FOLIO_CACHE_MAX_AGE", flag: "cache-max-age", def: "1m", usage: "how long caches may keep public responses (Cache-Control max-age; a `duration`)"},
+		{env: "FOLIO_CACHE_STALE", flag: "cache-stale", def: "5m", usage: "how long caches may serve them stale while they revalidate (stale-while-revalidate; a `duration`)"},
 		{env: "FOLIO_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", def: defaultShutdown.String(), usage: "how long in-flight requests may take to finish on shutdown (a `duration` such as 15s)"},
 	}
 	byFlag := make(map[string]*setting, len(settings))
@@ -245,6 +249,22 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 				continue
 			}
 			cfg.TrustedProxies = append(cfg.TrustedProxies, n)
+		}
+	}
+
+	for _, c := range []struct {
+		flag string
+		dst  *time.Duration
+	}{{"cache-max-age", &cfg.CacheMaxAge}, {"cache-stale", &cfg.CacheStale}} {
+		s := get(c.flag)
+		d, err := time.ParseDuration(s.value)
+		switch {
+		case err != nil:
+			bad(s, "%q is not a duration; use a number with a unit, for example 60s or 5m", s.value)
+		case d < 0 || d > 24*time.Hour:
+			bad(s, "%q must be between 0s and 24h", s.value)
+		default:
+			*c.dst = d
 		}
 	}
 

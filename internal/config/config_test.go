@@ -30,6 +30,8 @@ func TestLoadDefaults(t *testing.T) {
 		BodyLimit:       1 << 20,
 		ShutdownTimeout: 15 * time.Second,
 		AccessTokenTTL:  15 * time.Minute,
+		CacheMaxAge:     time.Minute,
+		CacheStale:      5 * time.Minute,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -156,6 +158,8 @@ func TestLoadRejects(t *testing.T) {
 			`FOLIO_ACCESS_TOKEN_TTL "48h" must be between 1m and 24h0m0s`},
 		{"access token ttl not a duration", map[string]string{"FOLIO_ACCESS_TOKEN_TTL": "15"}, nil,
 			`FOLIO_ACCESS_TOKEN_TTL "15" is not a duration`},
+		{"negative cache age", map[string]string{"FOLIO_CACHE_MAX_AGE": "-1s"}, nil,
+			`FOLIO_CACHE_MAX_AGE "-1s" must be between 0s and 24h`},
 		{"unknown log level", map[string]string{"FOLIO_LOG_LEVEL": "verbose"}, nil,
 			`FOLIO_LOG_LEVEL "verbose" is not a log level; use debug, info, warn or error`},
 		{"unknown log format", map[string]string{"FOLIO_LOG_FORMAT": "xml"}, nil,

@@ -25,6 +25,9 @@ import (
 // ProblemMediaType is the media type of every error response (RFC 9457).
 const ProblemMediaType = "application/problem+json"
 
+// anonymous is the name of the pseudo security scheme that marks optional credentials.
+const anonymous = "Anonymous"
+
 // Bearer security schemes: the Swagger 2.0 name, and what it becomes.
 var bearerSchemes = map[string]*openapi3.SecurityScheme{
 	"BearerAuth":   {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
@@ -132,6 +135,13 @@ func fixOperations(doc *openapi3.T, requestID *openapi3.HeaderRef) error {
 				// Say explicitly that the operation needs no credentials, rather than leave
 				// readers and linters to guess.
 				op.Security = openapi3.NewSecurityRequirements()
+			}
+			// "@Security Anonymous" beside another scheme marks credentials as optional; OpenAPI
+			// says that with an empty requirement, which swag cannot write.
+			for i, req := range *op.Security {
+				if _, ok := req[anonymous]; ok && len(req) == 1 {
+					(*op.Security)[i] = openapi3.SecurityRequirement{}
+				}
 			}
 			if op.RequestBody != nil {
 				addBodyErrors(op, problemRef(doc))

@@ -1,0 +1,378 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// itemsFixture is a test server with an admin, an editor and two authors signed in, and the
+// tags the tests use.
+type itemsFixture struct {
+	*testServer
+	admin, editor, author, author2 string
+}
+
+func newItemsFixture(t *testing.T) *itemsFixture {
+	t.Helper()
+	s := newTestServer(t)
+	f := &itemsFixture{testServer: s, admin: s.login(t, adminEmail, adminPassword).AccessToken}
+	for _, u := range []struct {
+		email, role string
+		dst         *string
+	}{{"editor@example.com", "editor", &f.editor}, {"author@example.com", "author", &f.author}, {"author2@example.com", "author", &f.author2}} {
+		s.createUser(t, f.admin, u.email, u.role)
+		*u.dst = s.login(t, u.email, "password of "+u.email).AccessToken
+	}
+	for _, tag := range []string{"cooperatives", "asia-and-the-pacific"} {
+		if _, err := s.items.CreateTag(t.Context(), tag, tag, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// newItem creates an item through the API and returns it.
+func (f *itemsFixture) newItem(t *testing.T, token string, body map[string]any) Item {
+	t.Helper()
+	if body["type"] == nil {
+		body["type"] = "news"
+	}
+	rec := f.send(t, "POST", "/api/v1/items", token, body)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create item = %d %s", rec.Code, rec.Body)
+	}
+	return decode[Item](t, rec)
+}
+
+// act posts to an item action (publish, unpublish, restore) with If-Match.
+func (f *itemsFixture) act(t *testing.T, token string, it Item, action string, body any) *httptest.ResponseRecorder {
+	t.Helper()
+	return f.send(t, "POST", "/api/v1/items/"+it.ID+"/"+action, token, body, "If-Match", etag(it.Version))
+}
+
+// TestEditorialWalkThrough is the issue's acceptance path over the API: create a draft with
+// Markdown, preview it, publish it, find it in the public list and by slug, edit it with
+// If-Match, restore an earlier revision, trash it and restore it.
+func TestEditorialWalkThrough(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.author, map[string]any{"title": "Coopératives en Timor-Leste", "summary": "How they organise.",
+		"body": "## Background\n\nCooperatives **matter**.", "tags": []string{"cooperatives"}})
+	if it.Slug != "cooperatives-en-timor-leste" || it.Status != "draft" || !strings.Contains(it.BodyHTML, "<strong>matter</strong>") {
+		t.Fatalf("created %+v", it)
+	}
+	// Preview: the author and editors see the draft; the public does not.
+	if rec := f.send(t, "GET", "/api/v1/items/"+it.ID, f.author, nil); rec.Code != http.StatusOK {
+		t.Errorf("author preview = %d", rec.Code)
+	}
+	decodeProblem(t, f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil), http.StatusNotFound)
+
+	rec := f.act(t, f.editor, it, "publish", nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("publish = %d %s", rec.Code, rec.Body)
+	}
+	it = decode[Item](t, rec)
+	list := decode[ItemList](t, f.send(t, "GET", "/api/v1/items", "", nil))
+	if len(list.Data) != 1 || list.Data[0].ID != it.ID {
+		t.Errorf("public list = %+v", list.Data)
+	}
+	if got := decode[Item](t, f.send(t, "GET", "/api/v1/types/news/items/cooperatives-en-timor-leste", "", nil)); got.ID != it.ID {
+		t.Errorf("by slug = %+v", got)
+	}
+
+	// Edit with If-Match; an edit from a stale version is refused with the current ETag.
+	rec = f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"title": "Cooperatives in Timor-Leste"}, "If-Match", etag(it.Version))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("patch = %d %s", rec.Code, rec.Body)
+	}
+	edited := decode[Item](t, rec)
+	stale := f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"title": "Lost update"}, "If-Match", etag(it.Version))
+	decodeProblem(t, stale, http.StatusPreconditionFailed)
+	if stale.Header().Get("ETag") != etag(edited.Version) {
+		t.Errorf("412 ETag = %q, want %q", stale.Header().Get("ETag"), etag(edited.Version))
+	}
+	decodeProblem(t, f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"title": "No precondition"}), http.StatusPreconditionRequired)
+
+	// Restore the first revision's content.
+	revs := decode[RevisionList](t, f.send(t, "GET", "/api/v1/items/"+it.ID+"/revisions", f.editor, nil))
+	if len(revs.Data) != 3 || revs.Data[2].Version != 1 {
+		t.Fatalf("revisions = %+v", revs)
+	}
+	rec = f.send(t, "POST", "/api/v1/items/"+it.ID+"/revisions/1/restore", f.editor, nil, "If-Match", etag(edited.Version))
+	if rec.Code != http.StatusOK || decode[Item](t, rec).Title != "Coopératives en Timor-Leste" {
+		t.Fatalf("restore revision = %d %s", rec.Code, rec.Body)
+	}
+	restored := decode[Item](t, rec)
+
+	// Trash, and restore.
+	rec = f.send(t, "DELETE", "/api/v1/items/"+it.ID, f.editor, nil, "If-Match", etag(restored.Version))
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("trash = %d %s", rec.Code, rec.Body)
+	}
+	decodeProblem(t, f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil), http.StatusNotFound)
+	trashed := decode[Item](t, f.send(t, "GET", "/api/v1/items/"+it.ID, f.editor, nil))
+	if trashed.DeletedAt == nil {
+		t.Error("a trashed item has no deleted_at")
+	}
+	rec = f.send(t, "POST", "/api/v1/items/"+it.ID+"/restore", f.editor, "{}", "If-Match", etag(trashed.Version))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("restore = %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil); rec.Code != http.StatusOK {
+		t.Errorf("public read after restore = %d", rec.Code)
+	}
+}
+
+func TestItemInputIsChecked(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Target"})
+	f.newItem(t, f.editor, map[string]any{"title": "Taken", "slug": "taken"})
+	patch := func(body any) *httptest.ResponseRecorder {
+		return f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, body, "If-Match", etag(it.Version))
+	}
+	post := func(body any) *httptest.ResponseRecorder { return f.send(t, "POST", "/api/v1/items", f.editor, body) }
+	tests := []struct {
+		name   string
+		rec    func() *httptest.ResponseRecorder
+		status int
+		field  string
+	}{
+		{"status in a create", func() *httptest.ResponseRecorder {
+			return post(map[string]any{"type": "news", "title": "x", "status": "published"})
+		}, 400, "status"},
+		{"upper-case STATUS", func() *httptest.ResponseRecorder { return patch(`{"STATUS": "published"}`) }, 400, "STATUS"},
+		{"published_at in a patch", func() *httptest.ResponseRecorder { return patch(`{"published_at": "2020-01-01T00:00:00Z"}`) }, 400, "published_at"},
+		{"version in a patch", func() *httptest.ResponseRecorder { return patch(`{"version": 99}`) }, 400, "version"},
+		{"author in a create", func() *httptest.ResponseRecorder {
+			return post(map[string]any{"type": "news", "title": "x", "author": map[string]string{"id": "x"}})
+		}, 400, "author"},
+		{"body_html", func() *httptest.ResponseRecorder { return patch(`{"body_html": "<script></script>"}`) }, 400, "body_html"},
+		{"unknown property", func() *httptest.ResponseRecorder { return patch(`{"colour": "red"}`) }, 400, "colour"},
+		{"no type", func() *httptest.ResponseRecorder { return post(map[string]any{"title": "x"}) }, 422, "type"},
+		{"unknown type", func() *httptest.ResponseRecorder { return post(map[string]any{"type": "recipe", "title": "x"}) }, 422, "type"},
+		{"empty title", func() *httptest.ResponseRecorder { return patch(`{"title": ""}`) }, 422, "title"},
+		{"long title", func() *httptest.ResponseRecorder { return patch(map[string]any{"title": strings.Repeat("t", 301)}) }, 422, "title"},
+		{"empty slug", func() *httptest.ResponseRecorder { return patch(`{"slug": ""}`) }, 422, "slug"},
+		{"slug with capitals", func() *httptest.ResponseRecorder { return patch(`{"slug": "Not-Valid"}`) }, 422, "slug"},
+		{"slug taken", func() *httptest.ResponseRecorder { return patch(`{"slug": "taken"}`) }, 409, "slug"},
+		{"unknown tag", func() *httptest.ResponseRecorder { return patch(`{"tags": ["cooperatives", "nope"]}`) }, 422, "tags[1]"},
+		{"fields not an object", func() *httptest.ResponseRecorder { return patch(`{"fields": [1]}`) }, 422, "fields"},
+		{"title of the wrong type", func() *httptest.ResponseRecorder { return patch(`{"title": 5}`) }, 422, "title"},
+		{"changing the type", func() *httptest.ResponseRecorder { return patch(`{"type": "event"}`) }, 422, "type"},
+		{"title null", func() *httptest.ResponseRecorder { return patch(`{"title": null}`) }, 422, "title"},
+		{"bad time", func() *httptest.ResponseRecorder { return patch(`{"unpublish_at": "tomorrow"}`) }, 422, "unpublish_at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := decodeProblem(t, tt.rec(), tt.status)
+			if len(p.Errors) == 0 || p.Errors[0].Field != tt.field {
+				t.Errorf("errors = %+v, want one about %s", p.Errors, tt.field)
+			}
+		})
+	}
+	// None of it changed anything.
+	cur := decode[Item](t, f.send(t, "GET", "/api/v1/items/"+it.ID, f.editor, nil))
+	if cur.Version != it.Version || cur.Status != "draft" || cur.Title != "Target" {
+		t.Errorf("after refused changes: %+v", cur)
+	}
+	// Query parameters never fill body fields.
+	rec := f.send(t, "POST", "/api/v1/items?status=published&title=Injected", f.editor, map[string]any{"type": "news", "title": "Honest"})
+	if got := decode[Item](t, rec); got.Status != "draft" || got.Title != "Honest" {
+		t.Errorf("created from a query string: %+v", got)
+	}
+	// Summary can be cleared with null; fields merge.
+	rec = f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, `{"summary": "S", "fields": {"a": 1, "b": 2}}`, "If-Match", etag(it.Version))
+	next := decode[Item](t, rec)
+	rec = f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, `{"summary": null, "fields": {"a": null, "c": 3}}`, "If-Match", etag(next.Version))
+	if got := decode[Item](t, rec); got.Summary != nil || string(got.Fields) != `{"b":2,"c":3}` {
+		t.Errorf("after null summary and fields merge: summary %v fields %s", got.Summary, got.Fields)
+	}
+}
+
+func TestItemRolesOverHTTP(t *testing.T) {
+	f := newItemsFixture(t)
+	draft := f.newItem(t, f.author, map[string]any{"title": "Draft"})
+	published := f.newItem(t, f.author, map[string]any{"title": "Published"})
+	published = decode[Item](t, f.act(t, f.editor, published, "publish", nil))
+	tests := []struct {
+		name   string
+		token  string
+		method string
+		it     Item
+		path   string
+		status int
+	}{
+		{"anonymous create", "", "POST", Item{}, "", 401},
+		{"other author sees draft", f.author2, "GET", draft, "", 404},
+		{"other author edits draft", f.author2, "PATCH", draft, "", 404},
+		{"author edits published", f.author, "PATCH", published, "", 403},
+		{"author publishes", f.author, "POST", draft, "/publish", 403},
+		{"author unpublishes", f.author, "POST", published, "/unpublish", 403},
+		{"author trashes published", f.author, "DELETE", published, "", 403},
+		{"other author revisions", f.author2, "GET", published, "/revisions", 403},
+		{"anonymous revisions", "", "GET", published, "/revisions", 401},
+		{"author edits own draft", f.author, "PATCH", draft, "", 200},
+		{"editor unpublishes", f.editor, "POST", published, "/unpublish", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := "/api/v1/items"
+			var body any
+			if tt.it.ID != "" {
+				path += "/" + tt.it.ID + tt.path
+			} else {
+				body = map[string]any{"type": "news", "title": "x"}
+			}
+			if tt.method == "PATCH" {
+				body = map[string]any{"title": "changed"}
+			}
+			rec := f.send(t, tt.method, path, tt.token, body, "If-Match", etag(tt.it.Version))
+			if rec.Code != tt.status {
+				t.Errorf("= %d %s, want %d", rec.Code, rec.Body, tt.status)
+			}
+		})
+	}
+}
+
+func TestPublicCaching(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Cached"})
+	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
+
+	rec := f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil)
+	h := rec.Header()
+	if h.Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300" || h.Get("ETag") != etag(it.Version) ||
+		h.Get("Surrogate-Key") != "item:"+it.ID+" type:news" {
+		t.Errorf("headers = %v", h)
+	}
+	if again := f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil, "If-None-Match", h.Get("ETag")); again.Code != http.StatusNotModified {
+		t.Errorf("If-None-Match = %d, want 304", again.Code)
+	}
+	list := f.send(t, "GET", "/api/v1/items?type=news", "", nil)
+	if list.Header().Get("Surrogate-Key") != "items type:news" || list.Header().Get("ETag") == "" {
+		t.Errorf("list headers = %v", list.Header())
+	}
+	if again := f.send(t, "GET", "/api/v1/items?type=news", "", nil, "If-None-Match", list.Header().Get("ETag")); again.Code != http.StatusNotModified {
+		t.Errorf("list If-None-Match = %d, want 304", again.Code)
+	}
+	// With credentials: private.
+	if cc := f.send(t, "GET", "/api/v1/items/"+it.ID, f.editor, nil).Header().Get("Cache-Control"); cc != "private, no-store" {
+		t.Errorf("authenticated Cache-Control = %q", cc)
+	}
+
+	// A publication scheduled in 20 s: the public list may be cached for 20 s at most, stale
+	// included.
+	soon := f.newItem(t, f.editor, map[string]any{"title": "Soon"})
+	at := f.clock.Now().Add(20 * time.Second).Format(time.RFC3339Nano)
+	f.act(t, f.editor, soon, "publish", map[string]string{"published_at": at})
+	cc := f.send(t, "GET", "/api/v1/items", "", nil).Header().Get("Cache-Control")
+	if cc != "public, max-age=20, stale-while-revalidate=0" {
+		t.Errorf("Cache-Control with a publication due in 20s = %q", cc)
+	}
+	// An item that is unpublished in 10 s.
+	end := f.clock.Now().Add(10 * time.Second).Format(time.RFC3339Nano)
+	rec = f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"unpublish_at": end}, "If-Match", etag(it.Version))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("patch = %d %s", rec.Code, rec.Body)
+	}
+	if cc := f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil).Header().Get("Cache-Control"); cc != "public, max-age=10, stale-while-revalidate=0" {
+		t.Errorf("Cache-Control of an item unpublished in 10s = %q", cc)
+	}
+	f.clock.Advance(11 * time.Second)
+	decodeProblem(t, f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil), http.StatusNotFound)
+}
+
+func TestItemLists(t *testing.T) {
+	f := newItemsFixture(t)
+	base := f.clock.Now().Add(-time.Hour)
+	for i := range 7 {
+		it := f.newItem(t, f.editor, map[string]any{"title": fmt.Sprintf("Item %d", i), "type": []string{"news", "event"}[i%2],
+			"tags": [][]string{{"cooperatives"}, {"cooperatives", "asia-and-the-pacific"}}[i%2]})
+		f.act(t, f.editor, it, "publish", map[string]string{"published_at": base.Add(time.Duration(i) * time.Minute).Format(time.RFC3339Nano)})
+	}
+	f.newItem(t, f.author, map[string]any{"title": "A draft"})
+
+	titles := func(path, token string) []string {
+		t.Helper()
+		rec := f.send(t, "GET", path, token, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
+		var out []string
+		for _, it := range decode[ItemList](t, rec).Data {
+			out = append(out, it.Title)
+		}
+		return out
+	}
+	tests := []struct{ path, token, want string }{
+		{"/api/v1/items?limit=3", "", "Item 6,Item 5,Item 4"},
+		{"/api/v1/items?type=event", "", "Item 5,Item 3,Item 1"},
+		{"/api/v1/items?tag=cooperatives,asia-and-the-pacific", "", "Item 5,Item 3,Item 1"},
+		{"/api/v1/items?sort=title&limit=2", "", "Item 0,Item 1"},
+		{"/api/v1/items?published_before=" + base.Add(90*time.Second).Format(time.RFC3339), "", "Item 1,Item 0"},
+		{"/api/v1/items?status=draft", f.author, "A draft"},
+		{"/api/v1/items?status=draft", f.author2, ""},
+		{"/api/v1/items?status=draft", f.editor, "A draft"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(titles(tt.path, tt.token), ","); got != tt.want {
+			t.Errorf("GET %s = %s, want %s", tt.path, got, tt.want)
+		}
+	}
+
+	// Page mode.
+	page := decode[ItemList](t, f.send(t, "GET", "/api/v1/items?page=2&limit=3", "", nil))
+	if *page.Meta.Total != 7 || *page.Meta.Pages != 3 || *page.Meta.Page != 2 || len(page.Data) != 3 || page.Meta.NextCursor != nil {
+		t.Errorf("page meta = %+v", page.Meta)
+	}
+	if past := decode[ItemList](t, f.send(t, "GET", "/api/v1/items?page=9", "", nil)); len(past.Data) != 0 || *past.Meta.Total != 7 {
+		t.Errorf("page past the end = %+v", past)
+	}
+	// Cursor mode, following Link.
+	var all []string
+	next := "/api/v1/items?limit=3"
+	for next != "" {
+		rec := f.send(t, "GET", next, "", nil)
+		for _, it := range decode[ItemList](t, rec).Data {
+			all = append(all, it.Title)
+		}
+		next = ""
+		if link := rec.Header().Get("Link"); link != "" {
+			next = strings.TrimPrefix(strings.Split(link, ">")[0], "<")
+		}
+	}
+	if len(all) != 7 {
+		t.Errorf("cursor walk = %v", all)
+	}
+	// select.
+	rec := f.send(t, "GET", "/api/v1/items?select=title&limit=1", "", nil)
+	var sparse struct{ Data []map[string]any }
+	json.Unmarshal(rec.Body.Bytes(), &sparse)
+	if len(sparse.Data) != 1 || len(sparse.Data[0]) != 2 || sparse.Data[0]["id"] == nil || sparse.Data[0]["title"] == nil {
+		t.Errorf("select=title = %s", rec.Body)
+	}
+	// Errors.
+	for _, q := range []string{"limit=0", "limit=101", "page=0", "sort=nope", "select=secret", "cursor=bad", "nope=1"} {
+		decodeProblem(t, f.send(t, "GET", "/api/v1/items?"+q, "", nil), http.StatusBadRequest)
+	}
+	for _, q := range []string{"status=draft", "trashed=true"} {
+		decodeProblem(t, f.send(t, "GET", "/api/v1/items?"+q, "", nil), http.StatusUnauthorized)
+	}
+}
+
+func TestAuthorsWithItemsAreNotDeleted(t *testing.T) {
+	f := newItemsFixture(t)
+	f.newItem(t, f.author, map[string]any{"title": "Mine"})
+	id := f.userID(t, f.author)
+	p := decodeProblem(t, f.send(t, "DELETE", "/api/v1/users/"+id, f.admin, nil), http.StatusConflict)
+	if !strings.Contains(p.Detail, "deactivate") {
+		t.Errorf("detail = %q, want advice to deactivate", p.Detail)
+	}
+	if rec := f.send(t, "PATCH", "/api/v1/users/"+id, f.admin, map[string]any{"active": false}); rec.Code != http.StatusOK {
+		t.Errorf("deactivating the author = %d", rec.Code)
+	}
+}
