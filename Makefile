@@ -16,7 +16,8 @@ DOCKERFILE_UTILS      := dockerfile-utils@0.16.3
 SWAGGER_UI_DIST       := swagger-ui-dist@5.35.0
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui bench audit clean
+.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui bench fuzz audit clean
+FUZZTIME ?= 1m
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,11 +57,17 @@ docs-ui: ## re-vendor Swagger UI into internal/docsui/swagger-ui (then update do
 	  cp package/LICENSE package/NOTICE package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt \
 	     package/swagger-ui.css package/favicon-32x32.png $(CURDIR)/internal/docsui/swagger-ui/ && rm -rf $$tmp
 
-bench: ## start-up, size, idle memory; write contention; password hashing; authentication cost
+bench: ## start-up, size, idle memory; write contention; hashing; authentication; public reads
 	go test -run '^$$' -bench Startup -benchtime 20x .
 	go test -run '^$$' -bench ConcurrentWrites -benchtime 2000x ./internal/database
 	go test -run '^$$' -bench Hash -benchtime 20x ./internal/auth
 	go test -run '^$$' -bench AuthenticatedRequest -benchtime 3000x ./api
+	go test -run '^$$' -bench PublicReads -benchtime 3000x ./api
+
+fuzz: ## run each fuzz target for FUZZTIME (default 1m); their seeds run in make test too
+	go test -run '^$$' -fuzz FuzzParseQuery -fuzztime $(FUZZTIME) ./internal/content
+	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./internal/content
+	go test -run '^$$' -fuzz FuzzItemBody -fuzztime $(FUZZTIME) ./api
 
 audit: test lint docs-check spec-lint dockerfile-check ## everything CI checks
 

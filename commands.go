@@ -21,6 +21,7 @@ import (
 	"github.com/foliocms/folio/api"
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/config"
+	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/logging"
 )
@@ -145,7 +146,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	}()
 
 	reg := api.NewRegistry()
-	handler := api.NewServer(cfg, logger, reg, func(ctx context.Context) error { return database.Ping(ctx, db) }, accounts)
+	handler := api.NewServer(cfg, logger, reg, api.Deps{
+		Ping:     func(ctx context.Context) error { return database.Ping(ctx, db) },
+		Accounts: accounts,
+		Content:  content.NewStore(db, content.Options{}),
+	})
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)

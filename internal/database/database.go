@@ -100,8 +100,9 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	reader.SetConnMaxIdleTime(5 * time.Minute)
 
 	db, err := gorm.Open(sqlite.New(sqlite.Config{Conn: writer}), &gorm.Config{
-		Logger:         newSlowLogger(opts.Logger, SlowQuery),
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		Logger: newSlowLogger(opts.Logger, SlowQuery),
+		// UTC, at the microsecond precision that JSON, ETags and cursors keep.
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		TranslateError: true,
 	})
 	if err == nil {
