@@ -56,7 +56,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		u, err = accounts.CreateUser(ctx, auth.NewUser{Email: email, Name: name, Role: auth.Role(role), Password: password})
 	default:
 		if u, err = accounts.FindUserByEmail(ctx, email); err == nil {
-			u, err = accounts.UpdateUser(ctx, u.ID, 0, auth.UserChanges{Password: &password})
+			u, err = accounts.UpdateUser(ctx, u.ID, nil, auth.UserChanges{Password: &password})
 		}
 	}
 	if errors.Is(err, auth.ErrNotFound) {

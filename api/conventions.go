@@ -84,24 +84,42 @@ func pageMeta(c echo.Context, limit int, more bool, last string) ListMeta {
 // etag is the strong entity tag of a resource's version.
 func etag(version int64) string { return `"v` + strconv.FormatInt(version, 10) + `"` }
 
-// ifMatch reads the If-Match header as the version the client last saw: 0 when the header is
-// absent or "*" (no condition), and a 428 when required and absent. A tag this API did not make,
-// a weak one included, matches no version: it reads as -1, which the stores answer as stale.
-func ifMatch(c echo.Context, required bool) (int64, error) {
+// ifMatch reads the If-Match header as the versions the client accepts to change: nil when the
+// header is absent or "*" (no condition), and a 428 when required and absent or "*" (item
+// writes must name the version they change). A tag this API did not make, a weak one included,
+// matches no version: it reads as -1, which the stores answer as stale.
+func ifMatch(c echo.Context, required bool) ([]int64, error) {
 	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
 	switch {
-	case h == "" && required:
-		return 0, NewProblem(http.StatusPreconditionRequired, "This request needs an If-Match header with the ETag of the version you are changing.")
+	case (h == "" || h == "*") && required:
+		return nil, NewProblem(http.StatusPreconditionRequired, "This request needs an If-Match header with the ETag of the version you are changing.")
 	case h == "" || h == "*":
-		return 0, nil
+		return nil, nil
 	}
-	v, ok := strings.CutPrefix(h, `"v`)
-	if v, ok2 := strings.CutSuffix(v, `"`); ok && ok2 {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-			return n, nil
-		}
+	var versions []int64
+	for tag := range strings.SplitSeq(h, ",") {
+		versions = append(versions, etagVersion(strings.TrimSpace(tag)))
 	}
-	return -1, nil
+	return versions, nil
+}
+
+// etagVersion reads the version out of an entity tag this API made ("v3", or "v3.<digest>"), or
+// -1.
+func etagVersion(tag string) int64 {
+	v, ok := strings.CutPrefix(tag, `"v`)
+	if !ok {
+		return -1
+	}
+	v, ok = strings.CutSuffix(v, `"`)
+	if !ok {
+		return -1
+	}
+	v, _, _ = strings.Cut(v, ".")
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return -1
+	}
+	return n
 }
 
 // headerETag is the ETag header's name, which Echo does not define.

@@ -151,6 +151,9 @@ func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 		return NewProblem(http.StatusConflict, "This would leave no active admin; make another user an admin first.")
 	case errors.Is(err, auth.ErrHasContent):
 		return NewProblem(http.StatusConflict, "This user authored content; deactivate them instead.")
+	case errors.Is(err, content.ErrRenderBusy):
+		c.Response().Header().Set(echo.HeaderRetryAfter, "2")
+		return NewProblem(http.StatusServiceUnavailable, "The server is rendering too many bodies at once; try again in a moment.")
 	case errors.Is(err, auth.ErrBusy):
 		c.Response().Header().Set(echo.HeaderRetryAfter, "1")
 		return NewProblem(http.StatusServiceUnavailable, "The server is checking too many passwords at once; try again in a moment.")

@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -301,15 +304,28 @@ func getItemBySlug(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 }
 
 func serveItem(c echo.Context, it *content.Item, cache cachePolicy) error {
-	body, err := json.Marshal(itemResponse(it))
+	body, tag, err := itemJSON(it)
 	if err != nil {
 		return err
 	}
 	if principal(c) == nil {
-		return cache.serve(c, body, etag(it.Version), "item:"+it.ID+" type:"+it.Type, content.NextItemChange(it, cache.now()))
+		return cache.serve(c, body, tag, "item:"+it.ID+" type:"+it.Type, content.NextItemChange(it, cache.now()))
 	}
-	c.Response().Header().Set(headerETag, etag(it.Version))
+	c.Response().Header().Set(headerETag, tag)
 	return c.JSONBlob(http.StatusOK, body)
+}
+
+// itemJSON encodes an item, with its entity tag: "v<version>.<digest of the body>". The version
+// is what If-Match compares; the digest makes the tag change whenever the representation does
+// without a new version (the author renamed, a tag renamed), so If-None-Match never gets a 304
+// for content that changed.
+func itemJSON(it *content.Item) ([]byte, string, error) {
+	body, err := json.Marshal(itemResponse(it))
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(body)
+	return body, fmt.Sprintf(`"v%d.%s"`, it.Version, hex.EncodeToString(sum[:6])), nil
 }
 
 // createItem creates a draft.
@@ -349,8 +365,21 @@ func createItem(items *content.Store) echo.HandlerFunc {
 }
 
 func writeItem(c echo.Context, status int, it *content.Item) error {
-	c.Response().Header().Set(headerETag, etag(it.Version))
-	return c.JSON(status, itemResponse(it))
+	body, tag, err := itemJSON(it)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, tag)
+	return c.JSONBlob(status, body)
+}
+
+// setCurrentETag gives a 412 the item's current ETag, so the client can fetch it and retry.
+func setCurrentETag(c echo.Context, items *content.Store, a *content.Actor, id string) {
+	if cur, err := items.FindItem(c.Request().Context(), a, id); err == nil {
+		if _, tag, err := itemJSON(cur); err == nil {
+			c.Response().Header().Set(headerETag, tag)
+		}
+	}
 }
 
 // updateItem patches an item's content.
@@ -415,9 +444,7 @@ func itemWrite(c echo.Context, items *content.Store, write func(context.Context,
 	ctx, a, id := c.Request().Context(), actor(c), c.Param("id")
 	it, err := write(ctx, a, id)
 	if errors.Is(err, content.ErrStale) {
-		if cur, ferr := items.FindItem(ctx, a, id); ferr == nil {
-			c.Response().Header().Set(headerETag, etag(cur.Version))
-		}
+		setCurrentETag(c, items, a, id)
 	}
 	if err != nil {
 		return err
@@ -451,14 +478,14 @@ func deleteItem(items *content.Store) echo.HandlerFunc {
 		ctx, a, id := c.Request().Context(), actor(c), c.Param("id")
 		it, err := items.TrashItem(ctx, a, id, version)
 		if errors.Is(err, content.ErrStale) {
-			if cur, ferr := items.FindItem(ctx, a, id); ferr == nil {
-				c.Response().Header().Set(headerETag, etag(cur.Version))
-			}
+			setCurrentETag(c, items, a, id)
 		}
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set(headerETag, etag(it.Version))
+		if _, tag, err := itemJSON(it); err == nil {
+			c.Response().Header().Set(headerETag, tag)
+		}
 		return c.NoContent(http.StatusNoContent)
 	}
 }

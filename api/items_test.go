@@ -92,8 +92,8 @@ func TestEditorialWalkThrough(t *testing.T) {
 	edited := decode[Item](t, rec)
 	stale := f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"title": "Lost update"}, "If-Match", etag(it.Version))
 	decodeProblem(t, stale, http.StatusPreconditionFailed)
-	if stale.Header().Get("ETag") != etag(edited.Version) {
-		t.Errorf("412 ETag = %q, want %q", stale.Header().Get("ETag"), etag(edited.Version))
+	if tag := stale.Header().Get("ETag"); etagVersion(tag) != edited.Version || tag != rec.Header().Get("ETag") {
+		t.Errorf("412 ETag = %q, want the current %q", tag, rec.Header().Get("ETag"))
 	}
 	decodeProblem(t, f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"title": "No precondition"}), http.StatusPreconditionRequired)
 
@@ -245,7 +245,7 @@ func TestPublicCaching(t *testing.T) {
 
 	rec := f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil)
 	h := rec.Header()
-	if h.Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300" || h.Get("ETag") != etag(it.Version) ||
+	if h.Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300" || etagVersion(h.Get("ETag")) != it.Version ||
 		h.Get("Surrogate-Key") != "item:"+it.ID+" type:news" {
 		t.Errorf("headers = %v", h)
 	}
@@ -268,7 +268,9 @@ func TestPublicCaching(t *testing.T) {
 	// included.
 	soon := f.newItem(t, f.editor, map[string]any{"title": "Soon"})
 	at := f.clock.Now().Add(20 * time.Second).Format(time.RFC3339Nano)
-	f.act(t, f.editor, soon, "publish", map[string]string{"published_at": at})
+	if rec := f.act(t, f.editor, soon, "publish", map[string]string{"published_at": at}); rec.Code != http.StatusOK {
+		t.Fatalf("schedule = %d %s", rec.Code, rec.Body)
+	}
 	cc := f.send(t, "GET", "/api/v1/items", "", nil).Header().Get("Cache-Control")
 	if cc != "public, max-age=20, stale-while-revalidate=0" {
 		t.Errorf("Cache-Control with a publication due in 20s = %q", cc)
@@ -345,8 +347,8 @@ func TestItemLists(t *testing.T) {
 			next = strings.TrimPrefix(strings.Split(link, ">")[0], "<")
 		}
 	}
-	if len(all) != 7 {
-		t.Errorf("cursor walk = %v", all)
+	if strings.Join(all, ",") != "Item 6,Item 5,Item 4,Item 3,Item 2,Item 1,Item 0" {
+		t.Errorf("cursor walk = %v, want every item once, newest first", all)
 	}
 	// select.
 	rec := f.send(t, "GET", "/api/v1/items?select=title&limit=1", "", nil)
@@ -374,5 +376,93 @@ func TestAuthorsWithItemsAreNotDeleted(t *testing.T) {
 	}
 	if rec := f.send(t, "PATCH", "/api/v1/users/"+id, f.admin, map[string]any{"active": false}); rec.Code != http.StatusOK {
 		t.Errorf("deactivating the author = %d", rec.Code)
+	}
+}
+
+// TestETagsFollowTheRepresentation: an ETag changes whenever what a GET returns changes, even
+// without a new version, so If-None-Match never revalidates content that changed.
+func TestETagsFollowTheRepresentation(t *testing.T) {
+	f := newItemsFixture(t)
+	x := f.newItem(t, f.editor, map[string]any{"title": "X", "slug": "foo"})
+	x = decode[Item](t, f.act(t, f.editor, x, "publish", nil))
+	first := f.send(t, "GET", "/api/v1/types/news/items/foo", "", nil).Header().Get("ETag")
+
+	// The author is renamed: the item's JSON changes, its version does not.
+	f.send(t, "PATCH", "/api/v1/users/"+f.userID(t, f.editor), f.admin, map[string]any{"name": "Renamed Editor"})
+	if rec := f.send(t, "GET", "/api/v1/types/news/items/foo", "", nil, "If-None-Match", first); rec.Code != http.StatusOK {
+		t.Errorf("after the author's rename, If-None-Match = %d, want 200 with the new name", rec.Code)
+	}
+
+	// X gives up the slug and Y, at the same version, takes it.
+	rec := f.send(t, "PATCH", "/api/v1/items/"+x.ID, f.editor, map[string]any{"slug": "bar"}, "If-Match", etag(x.Version))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("rename slug = %d %s", rec.Code, rec.Body)
+	}
+	y := f.newItem(t, f.editor, map[string]any{"title": "Y"})
+	y = decode[Item](t, f.act(t, f.editor, y, "publish", nil))
+	rec = f.send(t, "PATCH", "/api/v1/items/"+y.ID, f.editor, map[string]any{"slug": "foo"}, "If-Match", etag(y.Version))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("take slug = %d %s", rec.Code, rec.Body)
+	}
+	xTag := f.send(t, "GET", "/api/v1/items/"+x.ID, "", nil).Header().Get("ETag")
+	if rec := f.send(t, "GET", "/api/v1/types/news/items/foo", "", nil, "If-None-Match", xTag); rec.Code != http.StatusOK || decode[Item](t, rec).ID != y.ID {
+		t.Errorf("slug now Y's, If-None-Match with X's ETag = %d", rec.Code)
+	}
+}
+
+func TestPreconditions(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Conditional"})
+	patch := func(ifMatch string, body any) *httptest.ResponseRecorder {
+		return f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, body, "If-Match", ifMatch)
+	}
+	decodeProblem(t, patch("*", map[string]any{"title": "any"}), http.StatusPreconditionRequired)
+	decodeProblem(t, patch(`W/"v1"`, map[string]any{"title": "weak"}), http.StatusPreconditionFailed)
+	decodeProblem(t, patch(`"nonsense"`, map[string]any{"title": "nonsense"}), http.StatusPreconditionFailed)
+	// A list of tags matches when one of them is current.
+	rec := patch(`"v7", "v1"`, map[string]any{"title": "listed"})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("If-Match with a list holding the current version = %d %s", rec.Code, rec.Body)
+	}
+	it = decode[Item](t, rec)
+	// A change that changes nothing writes nothing: same version, no revision.
+	rec = patch(rec.Header().Get("ETag"), map[string]any{"title": "listed"})
+	if got := decode[Item](t, rec); rec.Code != http.StatusOK || got.Version != it.Version {
+		t.Errorf("no-op patch = %d, version %d, want %d", rec.Code, got.Version, it.Version)
+	}
+	if revs := decode[RevisionList](t, f.send(t, "GET", "/api/v1/items/"+it.ID+"/revisions", f.editor, nil)); len(revs.Data) != 2 {
+		t.Errorf("%d revisions after a no-op patch, want 2", len(revs.Data))
+	}
+}
+
+func TestPublishMakesPublic(t *testing.T) {
+	f := newItemsFixture(t)
+	// An unpublish_at already past does not leave a freshly published item hidden.
+	past := f.clock.Now().Add(-time.Hour).Format(time.RFC3339)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Expired", "unpublish_at": past})
+	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
+	if rec := f.send(t, "GET", "/api/v1/items/"+it.ID, "", nil); rec.Code != http.StatusOK || it.UnpublishAt != nil {
+		t.Errorf("published with a past unpublish_at: public GET %d, unpublish_at %v", rec.Code, it.UnpublishAt)
+	}
+	// Publishing a scheduled item without a time publishes it now.
+	later := f.clock.Now().Add(24 * time.Hour).Format(time.RFC3339)
+	sched := f.newItem(t, f.editor, map[string]any{"title": "Scheduled"})
+	sched = decode[Item](t, f.act(t, f.editor, sched, "publish", map[string]string{"published_at": later}))
+	decodeProblem(t, f.send(t, "GET", "/api/v1/items/"+sched.ID, "", nil), http.StatusNotFound)
+	decodeProblem(t, f.send(t, "GET", "/api/v1/types/news/items/"+sched.Slug, "", nil), http.StatusNotFound)
+	sched = decode[Item](t, f.act(t, f.editor, sched, "publish", nil))
+	if rec := f.send(t, "GET", "/api/v1/items/"+sched.ID, "", nil); rec.Code != http.StatusOK {
+		t.Errorf("publishing a scheduled item without a time: public GET = %d, want 200", rec.Code)
+	}
+}
+
+func TestRevisionsOfAnotherAuthorsDraft(t *testing.T) {
+	f := newItemsFixture(t)
+	draft := f.newItem(t, f.author, map[string]any{"title": "Private draft"})
+	decodeProblem(t, f.send(t, "GET", "/api/v1/items/"+draft.ID+"/revisions", f.author2, nil), http.StatusNotFound)
+	decodeProblem(t, f.send(t, "GET", "/api/v1/items/"+draft.ID+"/revisions/1", f.author2, nil), http.StatusNotFound)
+	decodeProblem(t, f.send(t, "POST", "/api/v1/items/"+draft.ID+"/revisions/1/restore", f.author2, nil, "If-Match", etag(1)), http.StatusNotFound)
+	if rec := f.send(t, "GET", "/api/v1/items/"+draft.ID+"/revisions/1", f.author, nil); rec.Code != http.StatusOK || rec.Header().Get("ETag") == "" {
+		t.Errorf("the author's own revision = %d, ETag %q", rec.Code, rec.Header().Get("ETag"))
 	}
 }

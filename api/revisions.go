@@ -95,6 +95,7 @@ func listRevisions(items *content.Store) echo.HandlerFunc {
 //	@Param			id		path		string	true	"Item id"	format(uuid)
 //	@Param			version	path		int		true	"Version"	minimum(1)
 //	@Success		200		{object}	Revision
+//	@Header			200		{string}	ETag	"Identifies this response"
 //	@Failure		401		{object}	Problem	"No valid access token"
 //	@Failure		403		{object}	Problem	"The caller may see the item but not its revisions"
 //	@Failure		404		{object}	Problem	"No such item or version, or not one the caller may see"
@@ -109,7 +110,12 @@ func getRevision(items *content.Store) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, revisionResponse(r))
+		body, err := json.Marshal(revisionResponse(r))
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(headerETag, bodyETag(body))
+		return c.JSONBlob(http.StatusOK, body)
 	}
 }
 

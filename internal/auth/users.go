@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -132,10 +133,10 @@ type UserChanges struct {
 	Password *string
 }
 
-// UpdateUser applies changes to the user with id. When ifVersion is not 0, the user must still
-// be at that version (ErrStale otherwise). An update that would leave no active admin fails
+// UpdateUser applies changes to the user with id. When ifVersions is not empty, the user must
+// still be at one of them (ErrStale otherwise). An update that would leave no active admin fails
 // with ErrLastAdmin. Deactivating a user or setting their password ends all their sessions.
-func (s *Store) UpdateUser(ctx context.Context, id string, ifVersion int64, ch UserChanges) (*User, error) {
+func (s *Store) UpdateUser(ctx context.Context, id string, ifVersions []int64, ch UserChanges) (*User, error) {
 	verr := &validation.Error{}
 	set := map[string]any{}
 	if ch.Email != nil {
@@ -180,7 +181,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersion int64, ch U
 
 	var out User
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := lockUser(tx, id, ifVersion)
+		cur, err := lockUser(tx, id, ifVersions)
 		if err != nil {
 			return err
 		}
@@ -226,9 +227,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersion int64, ch U
 // DeleteUser deletes the user with id, and with it their sessions. The last active admin
 // cannot be deleted (ErrLastAdmin), nor a user who authored content (ErrHasContent: deactivate
 // them instead).
-func (s *Store) DeleteUser(ctx context.Context, id string, ifVersion int64) error {
+func (s *Store) DeleteUser(ctx context.Context, id string, ifVersions []int64) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockUser(tx, id, ifVersion); err != nil {
+		if _, err := lockUser(tx, id, ifVersions); err != nil {
 			return err
 		}
 		if err := tx.Where("id = ?", id).Delete(&User{}).Error; err != nil {
@@ -244,7 +245,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, ifVersion int64) erro
 
 // lockUser reads the user inside a write transaction (which holds the database's writer, so
 // nothing changes it before the transaction ends) and checks its version.
-func lockUser(tx *gorm.DB, id string, ifVersion int64) (*User, error) {
+func lockUser(tx *gorm.DB, id string, ifVersions []int64) (*User, error) {
 	var u User
 	if err := tx.Where("id = ?", id).Take(&u).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -252,7 +253,7 @@ func lockUser(tx *gorm.DB, id string, ifVersion int64) (*User, error) {
 		}
 		return nil, err
 	}
-	if ifVersion != 0 && u.Version != ifVersion {
+	if len(ifVersions) > 0 && !slices.Contains(ifVersions, u.Version) {
 		return nil, ErrStale
 	}
 	return &u, nil

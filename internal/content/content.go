@@ -5,6 +5,7 @@
 package content
 
 import (
+	"cmp"
 	"errors"
 	"time"
 
@@ -104,8 +105,13 @@ var (
 
 // Options configure a Store.
 type Options struct {
-	Now func() time.Time // the clock; time.Now when nil
+	Now          func() time.Time // the clock; time.Now when nil
+	RenderBudget time.Duration    // how long one body may take to render; DefaultRenderBudget when 0
 }
+
+// DefaultRenderBudget is how long a body may take to render. Ordinary bodies take well under a
+// millisecond.
+const DefaultRenderBudget = 2 * time.Second
 
 // Store is the content domain on GORM.
 type Store struct {
@@ -116,7 +122,7 @@ type Store struct {
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB, opts Options) *Store {
-	s := &Store{db: db, renderer: NewRenderer(), now: opts.Now}
+	s := &Store{db: db, renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}

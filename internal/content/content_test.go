@@ -79,6 +79,9 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
+// v is the condition on one version.
+func v(version int64) []int64 { return []int64{version} }
+
 // create makes an item, failing the test otherwise.
 func (f *fixture) create(t testing.TB, a *Actor, in NewItem) *Item {
 	t.Helper()
@@ -95,7 +98,7 @@ func (f *fixture) create(t testing.TB, a *Actor, in NewItem) *Item {
 // publish publishes an item at when (nil: now), failing the test otherwise.
 func (f *fixture) publish(t testing.TB, it *Item, when *time.Time) *Item {
 	t.Helper()
-	out, err := f.store.PublishItem(t.Context(), f.editor, it.ID, it.Version, when, Optional[time.Time]{})
+	out, err := f.store.PublishItem(t.Context(), f.editor, it.ID, v(it.Version), when, Optional[time.Time]{})
 	if err != nil {
 		t.Fatalf("PublishItem(%q) = %v", it.Title, err)
 	}
@@ -127,7 +130,7 @@ func TestSlugify(t *testing.T) {
 }
 
 func TestRenderSanitizes(t *testing.T) {
-	r := NewRenderer()
+	r := NewRenderer(DefaultRenderBudget)
 	tests := []struct {
 		name, md      string
 		want, notWant []string
@@ -148,7 +151,7 @@ func TestRenderSanitizes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := r.Render(tt.md)
+			out, _ := r.Render(tt.md)
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("Render(%q) = %q, want it to contain %q", tt.md, out, w)
@@ -226,6 +229,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		{"public, one type", Query{Types: []string{"news"}, Sort: "published_at", Desc: true, Limit: 20}, "items_type_published"},
 		{"public, tagged", Query{Tags: []string{"cooperatives", "asia-and-the-pacific"}, Sort: "published_at", Desc: true, Limit: 20}, "items_published"},
 		{"editors, recently changed", Query{Status: "any", Sort: "updated_at", Desc: true, Limit: 20}, "items_updated"},
+		{"editors, drafts newest first", Query{Status: "draft", Sort: "published_at", Desc: true, Limit: 20}, "items_recent"},
 	}
 	for _, sh := range shapes {
 		t.Run(sh.name, func(t *testing.T) {
@@ -297,7 +301,7 @@ func TestCreateDerivesUniqueSlugs(t *testing.T) {
 	}
 	// A trashed item keeps its slug.
 	first, _ := f.store.FindBySlug(t.Context(), f.editor, "news", "cooperatives-en-timor-leste")
-	if _, err := f.store.TrashItem(t.Context(), f.editor, first.ID, first.Version); err != nil {
+	if _, err := f.store.TrashItem(t.Context(), f.editor, first.ID, v(first.Version)); err != nil {
 		t.Fatal(err)
 	}
 	if s := f.create(t, f.author, NewItem{Title: "Coopératives en Timor-Leste"}).Slug; s != "cooperatives-en-timor-leste-4" {
@@ -331,7 +335,7 @@ func TestWritesAreAllOrNothing(t *testing.T) {
 	}
 	it := f.create(t, f.author, NewItem{Title: "fine", Tags: []string{"cooperatives"}})
 	doomed := "doomed"
-	if _, err := f.store.UpdateItem(t.Context(), f.author, it.ID, it.Version, ItemPatch{Title: &doomed, Tags: &[]string{"covid-19"}}); err == nil {
+	if _, err := f.store.UpdateItem(t.Context(), f.author, it.ID, v(it.Version), ItemPatch{Title: &doomed, Tags: &[]string{"covid-19"}}); err == nil {
 		t.Fatal("UpdateItem succeeded despite the failing revision")
 	}
 	after, _ := f.store.FindItem(t.Context(), f.author, it.ID)
@@ -367,7 +371,7 @@ func TestSchedulingFollowsTheClock(t *testing.T) {
 	}
 	// unpublish_at hides it again, with nothing running.
 	end := f.clock.Now().Add(30 * time.Minute)
-	it, err := f.store.UpdateItem(ctx, f.editor, it.ID, it.Version, ItemPatch{UnpublishAt: Optional[time.Time]{Set: true, Value: end}})
+	it, err := f.store.UpdateItem(ctx, f.editor, it.ID, v(it.Version), ItemPatch{UnpublishAt: Optional[time.Time]{Set: true, Value: end}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +384,7 @@ func TestSchedulingFollowsTheClock(t *testing.T) {
 	}
 	// An unpublish_at before published_at is refused.
 	past := f.clock.Now().Add(-time.Hour)
-	_, err = f.store.PublishItem(ctx, f.editor, it.ID, it.Version, nil, Optional[time.Time]{Set: true, Value: past})
+	_, err = f.store.PublishItem(ctx, f.editor, it.ID, v(it.Version), nil, Optional[time.Time]{Set: true, Value: past})
 	var verr *validation.Error
 	if !errors.As(err, &verr) || verr.Fields[0].Field != "unpublish_at" {
 		t.Errorf("publish with unpublish_at before published_at = %v", err)
@@ -433,21 +437,21 @@ func read(f *fixture) func(*Actor, *Item) error {
 
 func update(f *fixture, p ItemPatch) func(*Actor, *Item) error {
 	return func(a *Actor, it *Item) error {
-		_, err := f.store.UpdateItem(context.Background(), a, it.ID, it.Version, p)
+		_, err := f.store.UpdateItem(context.Background(), a, it.ID, v(it.Version), p)
 		return err
 	}
 }
 
 func publishAs(f *fixture) func(*Actor, *Item) error {
 	return func(a *Actor, it *Item) error {
-		_, err := f.store.PublishItem(context.Background(), a, it.ID, it.Version, nil, Optional[time.Time]{})
+		_, err := f.store.PublishItem(context.Background(), a, it.ID, v(it.Version), nil, Optional[time.Time]{})
 		return err
 	}
 }
 
 func trash(f *fixture) func(*Actor, *Item) error {
 	return func(a *Actor, it *Item) error {
-		_, err := f.store.TrashItem(context.Background(), a, it.ID, it.Version)
+		_, err := f.store.TrashItem(context.Background(), a, it.ID, v(it.Version))
 		return err
 	}
 }
@@ -469,7 +473,7 @@ func TestConcurrentUpdatesWithOneVersion(t *testing.T) {
 	for i := range 20 {
 		wg.Go(func() {
 			title := fmt.Sprintf("writer %d", i)
-			_, err := f.store.UpdateItem(context.Background(), f.editor, it.ID, it.Version, ItemPatch{Title: &title})
+			_, err := f.store.UpdateItem(context.Background(), f.editor, it.ID, v(it.Version), ItemPatch{Title: &title})
 			results <- err
 		})
 	}
@@ -509,7 +513,7 @@ func TestCounterWithRetries(t *testing.T) {
 					var fields struct{ N int }
 					json.Unmarshal([]byte(cur.Fields), &fields)
 					patch := json.RawMessage(fmt.Sprintf(`{"n": %d}`, fields.N+1))
-					_, err = f.store.UpdateItem(context.Background(), f.editor, it.ID, cur.Version, ItemPatch{Fields: patch})
+					_, err = f.store.UpdateItem(context.Background(), f.editor, it.ID, v(cur.Version), ItemPatch{Fields: patch})
 					if errors.Is(err, ErrStale) {
 						continue
 					}
@@ -550,7 +554,7 @@ func TestCursorWalkWhilePublishing(t *testing.T) {
 				}
 				it, err := f.store.CreateItem(ctx, f.editor, NewItem{Type: "news", Title: fmt.Sprintf("New %d-%d", w, i)})
 				if err == nil {
-					f.store.PublishItem(ctx, f.editor, it.ID, it.Version, nil, Optional[time.Time]{})
+					f.store.PublishItem(ctx, f.editor, it.ID, v(it.Version), nil, Optional[time.Time]{})
 				}
 			}
 		})
@@ -589,21 +593,21 @@ func TestRevisionsAndRestore(t *testing.T) {
 	ctx := t.Context()
 	it := f.create(t, f.author, NewItem{Title: "First title", Body: "one", Tags: []string{"cooperatives"}})
 	second := "Second title"
-	it, _ = f.store.UpdateItem(ctx, f.author, it.ID, it.Version, ItemPatch{Title: &second, Tags: &[]string{"covid-19"}})
+	it, _ = f.store.UpdateItem(ctx, f.author, it.ID, v(it.Version), ItemPatch{Title: &second, Tags: &[]string{"covid-19"}})
 	it = f.publish(t, it, nil)
 	revs, more, err := f.store.Revisions(ctx, f.author, it.ID, 10, 0)
 	if err != nil || more || len(revs) != 3 || revs[0].Version != 3 || revs[2].AuthorID != f.author.UserID {
 		t.Fatalf("Revisions = %d (more %v), %v", len(revs), more, err)
 	}
 	// Restoring version 1 brings back its content, not its status.
-	restored, err := f.store.RestoreRevision(ctx, f.editor, it.ID, 1, it.Version)
+	restored, err := f.store.RestoreRevision(ctx, f.editor, it.ID, 1, v(it.Version))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if restored.Title != "First title" || !slices.Equal(restored.Tags, []string{"cooperatives"}) || restored.Status != StatusPublished || restored.Version != 4 {
 		t.Errorf("restored = %q %v %s v%d", restored.Title, restored.Tags, restored.Status, restored.Version)
 	}
-	if _, err := f.store.RestoreRevision(ctx, f.editor, it.ID, 99, restored.Version); !errors.Is(err, ErrNotFound) {
+	if _, err := f.store.RestoreRevision(ctx, f.editor, it.ID, 99, v(restored.Version)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("restore of a missing version = %v", err)
 	}
 }
@@ -612,7 +616,7 @@ func TestTrashAndRestore(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	it := f.publish(t, f.create(t, f.author, NewItem{Title: "Trash me"}), nil)
-	trashed, err := f.store.TrashItem(ctx, f.editor, it.ID, it.Version)
+	trashed, err := f.store.TrashItem(ctx, f.editor, it.ID, v(it.Version))
 	if err != nil || trashed.DeletedAt == nil {
 		t.Fatalf("TrashItem = %v", err)
 	}
@@ -625,14 +629,35 @@ func TestTrashAndRestore(t *testing.T) {
 	if page, _ := f.store.ListItems(ctx, f.editor, Query{Status: "any", Sort: "updated_at", Desc: true, Limit: 10}); len(page.Items) != 0 {
 		t.Errorf("status=any lists %d trashed items, want none", len(page.Items))
 	}
-	if _, err := f.store.TrashItem(ctx, f.editor, it.ID, trashed.Version); !errors.Is(err, ErrInTrash) {
+	if _, err := f.store.TrashItem(ctx, f.editor, it.ID, v(trashed.Version)); !errors.Is(err, ErrInTrash) {
 		t.Errorf("trashing twice = %v", err)
 	}
-	back, err := f.store.RestoreItem(ctx, f.editor, it.ID, trashed.Version)
+	back, err := f.store.RestoreItem(ctx, f.editor, it.ID, v(trashed.Version))
 	if err != nil || back.DeletedAt != nil || back.Version != trashed.Version+1 {
 		t.Fatalf("RestoreItem = %v", err)
 	}
 	if _, err := f.store.FindItem(ctx, nil, it.ID); err != nil {
 		t.Errorf("a restored published item is not public again: %v", err)
+	}
+}
+
+// TestSlowBodiesAreRefused: a body that would take longer than the budget to render is refused
+// with an error about the body, and deep quotes are refused without rendering at all.
+func TestSlowBodiesAreRefused(t *testing.T) {
+	f := newFixture(t)
+	slow := NewStore(f.db, Options{Now: f.clock.Now, RenderBudget: 50 * time.Millisecond})
+	for name, body := range map[string]string{
+		"unclosed links": strings.Repeat("[a](http://x/", 64<<10/13),
+		"deep quotes":    strings.Repeat("> ", 40) + "x",
+	} {
+		start := time.Now()
+		_, err := slow.CreateItem(t.Context(), f.editor, NewItem{Type: "news", Title: name, Body: body})
+		var verr *validation.Error
+		if !errors.As(err, &verr) || verr.Fields[0].Field != "body" {
+			t.Errorf("%s: CreateItem = %v, want a problem with body", name, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refusing took %v", name, d)
+		}
 	}
 }

@@ -57,9 +57,12 @@ func FuzzRender(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	r := NewRenderer()
+	r := NewRenderer(DefaultRenderBudget)
 	f.Fuzz(func(t *testing.T, md string) {
-		out := r.Render(md)
+		out, err := r.Render(md)
+		if err != nil {
+			return // too slow to render: refused, not rendered
+		}
 		z := html.NewTokenizer(strings.NewReader(out))
 		for {
 			tt := z.Next()

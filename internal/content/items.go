@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -18,9 +19,9 @@ import (
 
 // Limits on an item's content.
 const (
-	MaxTitle   = 300     // characters
-	MaxSummary = 1000    // characters
-	MaxBody    = 1 << 20 // bytes of Markdown
+	MaxTitle   = 300       // characters
+	MaxSummary = 1000      // characters
+	MaxBody    = 256 << 10 // bytes of Markdown
 	MaxTags    = 50
 )
 
@@ -77,9 +78,13 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 	if err != nil {
 		return nil, err
 	}
-	fields := in.Fields
-	if fields == nil {
-		fields = json.RawMessage(`{}`)
+	// Stored in one canonical form (compact, keys sorted), so that an equal value compares equal.
+	fields := json.RawMessage(`{}`)
+	if in.Fields != nil {
+		var err error
+		if fields, err = mergePatch(fields, in.Fields); err != nil {
+			return nil, validation.Field("fields", "must be a JSON object")
+		}
 	}
 	it := &Item{
 		ID: id.String(), Type: in.Type, Title: in.Title, Summary: in.Summary, Body: in.Body,
@@ -97,8 +102,11 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 	if err := verr.Err(); err != nil {
 		return nil, err
 	}
-	it.BodyHTML = s.renderer.Render(it.Body)
+	if it.BodyHTML, err = s.render(it.Body); err != nil {
+		return nil, err
+	}
 
+	var out *Item
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkReferences(tx, verr, it); err != nil {
 			return err
@@ -115,20 +123,57 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 			return err
 		}
 		if err := tx.Omit("AuthorName").Create(it).Error; err != nil {
+			return slugConflict(err)
+		}
+		if err := saveTags(tx, it); err != nil {
 			return err
 		}
-		return saveTagsAndRevision(tx, it, a, now)
+		if err := saveRevision(tx, it, a, now); err != nil {
+			return err
+		}
+		// Answer with what was committed, read on the transaction's own connection.
+		out, err = s.find(ctx, tx, it.ID)
+		return err
 	})
 	if err != nil {
 		return nil, wrap(err, "create item")
 	}
-	return s.find(ctx, s.db, it.ID)
+	return out, nil
+}
+
+// render renders a body, turning a body that is too slow into a problem with its field.
+func (s *Store) render(body string) (string, error) {
+	html, err := s.renderer.Render(body)
+	if errors.Is(err, ErrRenderTooSlow) {
+		return "", validation.Field("body", "takes too long to render; simplify its structure (deep quotes, long runs of unclosed links)")
+	}
+	return html, err
+}
+
+// slugConflict turns the database's unique-key error, which can only be the slug's, into
+// ErrSlugTaken (two processes can pick the same slug at once where writes run side by side).
+func slugConflict(err error) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return ErrSlugTaken
+	}
+	return err
 }
 
 // UpdateItem applies a merge patch to an item's content. ifVersion is the version the writer
 // last saw; the update applies only to it.
-func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersion int64, p ItemPatch) (*Item, error) {
-	return s.change(ctx, a, id, ifVersion, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
+func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersions []int64, p ItemPatch) (*Item, error) {
+	// Render before the transaction, which holds the database's only writer.
+	var bodyHTML string
+	if p.Body != nil {
+		if len(*p.Body) > MaxBody {
+			return nil, validation.Field("body", "must be at most %d bytes", MaxBody)
+		}
+		var err error
+		if bodyHTML, err = s.render(*p.Body); err != nil {
+			return nil, err
+		}
+	}
+	return s.change(ctx, a, id, ifVersions, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
 		if err := canEdit(a, it); err != nil {
 			return err
 		}
@@ -148,7 +193,7 @@ func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersion i
 			}
 		}
 		if p.Body != nil {
-			it.Body = *p.Body
+			it.Body, it.BodyHTML = *p.Body, bodyHTML
 		}
 		if p.Fields != nil {
 			merged, err := mergePatch(json.RawMessage(it.Fields), p.Fields)
@@ -185,7 +230,6 @@ func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersion i
 				return err
 			}
 		}
-		it.BodyHTML = s.renderer.Render(it.Body)
 		return nil
 	})
 }
@@ -193,26 +237,34 @@ func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersion i
 // PublishItem publishes an item: at publishedAt when given (a future time schedules it, a past
 // one backdates it), else now, or at the time it already has when it is already published.
 // unpublishAt, when set, changes when it stops being public. Editors and admins only.
-func (s *Store) PublishItem(ctx context.Context, a *Actor, id string, ifVersion int64, publishedAt *time.Time, unpublishAt Optional[time.Time]) (*Item, error) {
-	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, verr *validation.Error) error {
+func (s *Store) PublishItem(ctx context.Context, a *Actor, id string, ifVersions []int64, publishedAt *time.Time, unpublishAt Optional[time.Time]) (*Item, error) {
+	return s.change(ctx, a, id, ifVersions, func(_ *gorm.DB, it *Item, verr *validation.Error) error {
 		if !a.editor() {
 			return ErrForbidden
 		}
 		if it.DeletedAt != nil {
 			return ErrInTrash
 		}
+		now := s.clock()
 		switch {
 		case publishedAt != nil:
 			it.PublishedAt = truncate(publishedAt)
-		case it.Status != StatusPublished || it.PublishedAt == nil:
-			now := s.clock()
+		case it.Status == StatusPublished && it.PublishedAt != nil && !it.PublishedAt.After(now):
+			// Already public (or was): keep its date.
+		default:
+			// A draft, or a scheduled item published without a time: now.
 			it.PublishedAt = &now
 		}
-		if unpublishAt.Set {
+		switch {
+		case unpublishAt.Set:
 			it.UnpublishAt = nil
 			if !unpublishAt.Null {
 				it.UnpublishAt = truncate(&unpublishAt.Value)
 			}
+		case it.UnpublishAt != nil && !it.UnpublishAt.After(now):
+			// An unpublication already past would leave the item hidden: publishing means
+			// public, so it goes.
+			it.UnpublishAt = nil
 		}
 		if it.UnpublishAt != nil && !it.UnpublishAt.After(*it.PublishedAt) {
 			verr.Add("unpublish_at", "must be later than published_at")
@@ -224,8 +276,8 @@ func (s *Store) PublishItem(ctx context.Context, a *Actor, id string, ifVersion 
 
 // UnpublishItem takes an item back to draft; its publication times are cleared. Editors and
 // admins only.
-func (s *Store) UnpublishItem(ctx context.Context, a *Actor, id string, ifVersion int64) (*Item, error) {
-	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
+func (s *Store) UnpublishItem(ctx context.Context, a *Actor, id string, ifVersions []int64) (*Item, error) {
+	return s.change(ctx, a, id, ifVersions, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
 		if !a.editor() {
 			return ErrForbidden
 		}
@@ -239,8 +291,8 @@ func (s *Store) UnpublishItem(ctx context.Context, a *Actor, id string, ifVersio
 
 // TrashItem moves an item to the trash, from which RestoreItem brings it back. Its slug stays
 // reserved.
-func (s *Store) TrashItem(ctx context.Context, a *Actor, id string, ifVersion int64) (*Item, error) {
-	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
+func (s *Store) TrashItem(ctx context.Context, a *Actor, id string, ifVersions []int64) (*Item, error) {
+	return s.change(ctx, a, id, ifVersions, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
 		if err := canEdit(a, it); err != nil {
 			return err
 		}
@@ -254,8 +306,8 @@ func (s *Store) TrashItem(ctx context.Context, a *Actor, id string, ifVersion in
 }
 
 // RestoreItem takes an item out of the trash, as it was: a published item is public again.
-func (s *Store) RestoreItem(ctx context.Context, a *Actor, id string, ifVersion int64) (*Item, error) {
-	return s.change(ctx, a, id, ifVersion, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
+func (s *Store) RestoreItem(ctx context.Context, a *Actor, id string, ifVersions []int64) (*Item, error) {
+	return s.change(ctx, a, id, ifVersions, func(_ *gorm.DB, it *Item, _ *validation.Error) error {
 		if err := canEdit(a, it); err != nil {
 			return err
 		}
@@ -268,10 +320,12 @@ func (s *Store) RestoreItem(ctx context.Context, a *Actor, id string, ifVersion 
 }
 
 // change is every update of an item: in one write transaction, read the item, check that the
-// actor may see it and that it is at ifVersion, let apply change it (or refuse), then write it
-// back conditionally on the version (so that the update stays right even where several
-// processes write), its tags, and a new revision.
-func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersion int64, apply func(*gorm.DB, *Item, *validation.Error) error) (*Item, error) {
+// actor may see it, let apply change it (or refuse: permissions first), check that it was at one
+// of ifVersions, then write it back conditionally on that version (so that the update stays
+// right even where several processes write), its tags when they changed, and a new revision.
+// A change that changes nothing writes nothing and returns the item as it is.
+func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersions []int64, apply func(*gorm.DB, *Item, *validation.Error) error) (*Item, error) {
+	var out *Item
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		it, err := s.find(ctx, tx, id)
 		if err != nil {
@@ -281,36 +335,59 @@ func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersion int64
 		if !canSee(a, it, now) {
 			return ErrNotFound
 		}
-		if it.Version != ifVersion {
-			return ErrStale
-		}
+		before := *it
+		before.Tags = slices.Clone(it.Tags)
 		verr := &validation.Error{}
 		if err := apply(tx, it, verr); err != nil {
 			return err
 		}
+		if !slices.Contains(ifVersions, before.Version) {
+			return ErrStale
+		}
 		if err := verr.Err(); err != nil {
 			return err
 		}
+		if sameItem(&before, it) {
+			out = it
+			return nil
+		}
 		it.Version++
 		it.UpdatedAt = now
-		res := tx.Model(&Item{}).Where("id = ? AND version = ?", id, ifVersion).
+		res := tx.Model(&Item{}).Where("id = ? AND version = ?", id, before.Version).
 			Select("slug", "title", "summary", "body", "body_html", "fields", "status", "published_at", "unpublish_at", "version", "updated_at", "deleted_at").
 			Updates(it)
 		if res.Error != nil {
-			return res.Error
+			return slugConflict(res.Error)
 		}
 		if res.RowsAffected != 1 {
 			return ErrStale
 		}
-		if err := tx.Where("item_id = ?", id).Delete(&itemTag{}).Error; err != nil {
+		if !slices.Equal(before.Tags, it.Tags) {
+			if err := tx.Where("item_id = ?", id).Delete(&itemTag{}).Error; err != nil {
+				return err
+			}
+			if err := saveTags(tx, it); err != nil {
+				return err
+			}
+		}
+		if err := saveRevision(tx, it, a, now); err != nil {
 			return err
 		}
-		return saveTagsAndRevision(tx, it, a, now)
+		out, err = s.find(ctx, tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, wrap(err, "change item "+id)
 	}
-	return s.find(ctx, s.db, id)
+	return out, nil
+}
+
+// sameItem reports whether a change left everything a revision records, and the rendering, as
+// it was.
+func sameItem(a, b *Item) bool {
+	x, _ := json.Marshal(snapshotOf(a))
+	y, _ := json.Marshal(snapshotOf(b))
+	return string(x) == string(y) && a.BodyHTML == b.BodyHTML
 }
 
 // canSee reports whether the actor may read the item: anyone a public item; editors and admins
@@ -330,7 +407,7 @@ func canEdit(a *Actor, it *Item) error {
 
 // checkContent records what is wrong with an item's own values.
 func checkContent(verr *validation.Error, it *Item) {
-	if n := utf8.RuneCountInString(it.Title); n < 1 || n > MaxTitle || strings.TrimSpace(it.Title) == "" {
+	if n := utf8.RuneCountInString(it.Title); n < 1 || n > MaxTitle || blank(it.Title) {
 		verr.Add("title", "must be 1 to %d characters, not all spaces", MaxTitle)
 	}
 	if it.Summary != nil && utf8.RuneCountInString(*it.Summary) > MaxSummary {
@@ -351,6 +428,11 @@ func checkContent(verr *validation.Error, it *Item) {
 			verr.Add(fmt.Sprintf("tags[%d]", i), "repeats %q", t)
 		}
 	}
+}
+
+// blank reports whether s has nothing but spaces and invisible formatting characters.
+func blank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) == ""
 }
 
 // checkReferences records a type or tags that do not exist.
@@ -395,18 +477,19 @@ func requireFreeSlug(tx *gorm.DB, it *Item) error {
 func deriveSlug(tx *gorm.DB, it *Item) (string, error) {
 	base := Slugify(it.Title)
 	if base == "" {
-		return "item-" + strings.ReplaceAll(it.ID, "-", "")[24:], nil // the random tail of the UUIDv7
+		base = "item-" + strings.ReplaceAll(it.ID, "-", "")[20:] // the random tail of the UUIDv7
 	}
-	// Room for a suffix within MaxSlug.
-	base = strings.TrimRight(base[:min(len(base), MaxSlug-6)], "-")
 	var taken []string
-	// Slugs hold only [a-z0-9-], so the LIKE pattern has no wildcards but its own.
-	if err := tx.Model(&Item{}).Where("type = ? AND (slug = ? OR slug LIKE ?)", it.Type, base, base+"-%").Pluck("slug", &taken).Error; err != nil {
+	// The slug itself and base-…: a range of the (type, slug) index ('.' follows '-' in ASCII).
+	err := tx.Model(&Item{}).Where("type = ? AND (slug = ? OR (slug >= ? AND slug < ?))", it.Type, base, base+"-", base+".").
+		Pluck("slug", &taken).Error
+	if err != nil {
 		return "", err
 	}
 	slug := base
 	for n := 2; slices.Contains(taken, slug); n++ {
-		slug = fmt.Sprintf("%s-%d", base, n)
+		suffix := fmt.Sprintf("-%d", n)
+		slug = strings.TrimRight(base[:min(len(base), MaxSlug-len(suffix))], "-") + suffix
 	}
 	return slug, nil
 }
@@ -418,13 +501,20 @@ type itemTag struct {
 	Position int
 }
 
-// saveTagsAndRevision writes the item's tag links and the revision of its current version.
-func saveTagsAndRevision(tx *gorm.DB, it *Item, a *Actor, now time.Time) error {
-	for i, t := range it.Tags {
-		if err := tx.Create(&itemTag{ItemID: it.ID, Tag: t, Position: i}).Error; err != nil {
-			return err
-		}
+// saveTags writes the item's tag links, in one statement.
+func saveTags(tx *gorm.DB, it *Item) error {
+	if len(it.Tags) == 0 {
+		return nil
 	}
+	links := make([]itemTag, len(it.Tags))
+	for i, t := range it.Tags {
+		links[i] = itemTag{ItemID: it.ID, Tag: t, Position: i}
+	}
+	return tx.Create(&links).Error
+}
+
+// saveRevision records the item's current version.
+func saveRevision(tx *gorm.DB, it *Item, a *Actor, now time.Time) error {
 	snap, err := json.Marshal(snapshotOf(it))
 	if err != nil {
 		return err

@@ -65,27 +65,36 @@ func (s *Store) requireRevisionReader(ctx context.Context, a *Actor, itemID stri
 
 // RestoreRevision makes a revision's content the item's again, as a new version: title,
 // summary, body, fields, tags and slug; not its status, dates or place in the trash.
-func (s *Store) RestoreRevision(ctx context.Context, a *Actor, itemID string, version, ifVersion int64) (*Item, error) {
-	return s.change(ctx, a, itemID, ifVersion, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
+func (s *Store) RestoreRevision(ctx context.Context, a *Actor, itemID string, version int64, ifVersions []int64) (*Item, error) {
+	// Read and render the revision before the transaction, which holds the only writer;
+	// revisions never change, so what was read is what is restored.
+	var r Revision
+	err := s.db.WithContext(ctx).Where("item_id = ? AND version = ?", itemID, version).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		if _, ferr := s.FindItem(ctx, a, itemID); ferr != nil {
+			return nil, ferr // the item itself is not there, or not visible
+		}
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap(err, "find revision")
+	}
+	var snap Snapshot
+	if err := json.Unmarshal([]byte(r.Snapshot), &snap); err != nil {
+		return nil, wrap(err, "read revision")
+	}
+	html, err := s.render(snap.Body)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, a, itemID, ifVersions, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
 		if err := canEdit(a, it); err != nil {
 			return err
 		}
 		if it.DeletedAt != nil {
 			return ErrInTrash
 		}
-		var r Revision
-		err := tx.Where("item_id = ? AND version = ?", itemID, version).Take(&r).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		var snap Snapshot
-		if err := json.Unmarshal([]byte(r.Snapshot), &snap); err != nil {
-			return err
-		}
-		it.Title, it.Summary, it.Body, it.Tags = snap.Title, snap.Summary, snap.Body, snap.Tags
+		it.Title, it.Summary, it.Body, it.BodyHTML, it.Tags = snap.Title, snap.Summary, snap.Body, html, snap.Tags
 		it.Fields = string(snap.Fields)
 		checkContent(verr, it)
 		// Tags deleted since the revision would fail the links: say which.
@@ -98,7 +107,6 @@ func (s *Store) RestoreRevision(ctx context.Context, a *Actor, itemID string, ve
 				return err
 			}
 		}
-		it.BodyHTML = s.renderer.Render(it.Body)
 		return nil
 	})
 }

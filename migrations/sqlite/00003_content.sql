@@ -55,8 +55,10 @@ CREATE INDEX items_published ON items (published_at DESC, id DESC, unpublish_at)
 CREATE INDEX items_type_published ON items (type, published_at DESC, id DESC, unpublish_at) WHERE status = 'published' AND deleted_at IS NULL;
 -- When public answers next change by the clock: the next unpublication.
 CREATE INDEX items_unpublish ON items (unpublish_at) WHERE unpublish_at IS NOT NULL AND status = 'published' AND deleted_at IS NULL;
--- Editors' lists and an author's own items.
+-- Editors' lists and an author's own items: lists that hold drafts sort them, which have no
+-- published_at, by their creation time.
 CREATE INDEX items_updated ON items (updated_at DESC, id DESC);
+CREATE INDEX items_recent ON items (COALESCE(published_at, created_at) DESC, id DESC) WHERE deleted_at IS NULL;
 CREATE INDEX items_author ON items (author_id, updated_at DESC);
 
 CREATE TABLE item_tags (
@@ -75,6 +77,8 @@ CREATE TABLE revisions (
     created_at DATETIME NOT NULL,
     PRIMARY KEY (item_id, version)
 );
+-- Deleting a user checks that no revision names them.
+CREATE INDEX revisions_author_id ON revisions (author_id);
 
 -- +goose Down
 DROP TABLE revisions;
