@@ -22,8 +22,8 @@ FUZZTIME ?= 1m
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: build ## build and start Folio on localhost:8080 with data/folio.db (FOLIO_* variables apply)
-	FOLIO_ADMIN_EMAIL="$${FOLIO_ADMIN_EMAIL:-admin@example.com}" ./$(BIN) serve
+run: build ## build and start Folio with the demo content on localhost:8080, data/folio.db (FOLIO_* apply)
+	FOLIO_ADMIN_EMAIL="$${FOLIO_ADMIN_EMAIL:-admin@example.com}" ./$(BIN) serve --demo
 
 build: ## build bin/folio
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .

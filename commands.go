@@ -23,6 +23,7 @@ import (
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/demo"
 	"github.com/foliocms/folio/internal/logging"
 )
 
@@ -128,7 +129,10 @@ func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.L
 
 func serve(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
 	start := time.Now()
-	cfg, logger, err := setup("serve", args, getenv, stderr, nil)
+	var loadDemo bool
+	cfg, logger, err := setup("serve", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&loadDemo, "demo", false, "load the demo content into a database that has no items")
+	})
 	if err != nil {
 		return err
 	}
@@ -145,11 +149,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 		}
 	}()
 
+	items := content.NewStore(db, content.Options{})
+	if loadDemo {
+		if err := loadDemoContent(ctx, logger, accounts, items); err != nil {
+			return err
+		}
+	}
+
 	reg := api.NewRegistry()
 	handler := api.NewServer(cfg, logger, reg, api.Deps{
 		Ping:     func(ctx context.Context) error { return database.Ping(ctx, db) },
 		Accounts: accounts,
-		Content:  content.NewStore(db, content.Options{}),
+		Content:  items,
 	})
 
 	var lc net.ListenConfig
@@ -171,6 +182,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	}
 	logger.Info("ready", "version", appVersion(), "db", cfg.DB, "startup_ms", float64(time.Since(start).Microseconds())/1000)
 	return serveUntilDone(ctx, logger, cfg.ShutdownTimeout, servers...)
+}
+
+// loadDemoContent loads the demo content, authored by the first admin, into a database that has
+// no items; on one that has, it only says so.
+func loadDemoContent(ctx context.Context, logger *slog.Logger, accounts *auth.Store, items *content.Store) error {
+	admin, err := accounts.FirstAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("load demo content: %w", err)
+	}
+	loaded, err := demo.Load(ctx, items, &content.Actor{UserID: admin.ID, Role: admin.Role})
+	if err != nil {
+		return fmt.Errorf("load demo content: %w", err)
+	}
+	if !loaded {
+		logger.Info("demo content not loaded: the database already has items")
+		return nil
+	}
+	logger.Info("demo content loaded", "collection", "/api/v1/collections/"+demo.CollectionKey+"/items")
+	return nil
 }
 
 // server is an HTTP server and the listener it serves.

@@ -31,7 +31,7 @@ const usage = `Folio, a headless CMS.
 Usage: folio COMMAND [flags]
 
 Commands:
-  serve                  run the API server
+  serve [--demo]         run the API server (--demo loads the demo content into an empty database)
   migrate up|down|status apply all pending migrations, roll back the last one, or list them
   backup FILE            write a consistent copy of the live database to FILE (never overwrites)
   user create --email E --role R [--name N]

@@ -18,6 +18,14 @@
 // @tag.description            Logging in and out, tokens, your own account.
 // @tag.name                   users
 // @tag.description            Accounts and their roles (admins only).
+// @tag.name                   items
+// @tag.description            Content: drafts, publishing, scheduling, revisions, the trash, public reads.
+// @tag.name                   types
+// @tag.description            Content types and their fields.
+// @tag.name                   tags
+// @tag.description            Tags that label items.
+// @tag.name                   collections
+// @tag.description            Curated listing pages.
 // @securityDefinitions.apikey BearerAuth
 // @in                         header
 // @name                       Authorization

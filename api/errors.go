@@ -41,6 +41,8 @@ type Problem struct {
 	RequestID string `json:"request_id,omitempty" validate:"optional" example:"01936d3c-7a4e-7b7c-9d59-5a1f0c1e2d3b"`
 	// One entry per invalid field, for 400 and 422 responses about the request's content.
 	Errors []FieldError `json:"errors,omitempty" validate:"optional"`
+	// For a 409 to a type change that could invalidate items: what it would do.
+	Plan *TypeChangePlan `json:"plan,omitempty" validate:"optional"`
 } //	@name	Problem
 
 // FieldError names one invalid part of a request and says what is wrong with it.
@@ -162,7 +164,21 @@ func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 	case errors.Is(err, content.ErrForbidden):
 		return NewProblem(http.StatusForbidden, "Your role does not allow this on this item.")
 	case errors.Is(err, content.ErrStale):
-		return NewProblem(http.StatusPreconditionFailed, "The item changed since the version in If-Match; fetch it again (the ETag header has the current version).")
+		return NewProblem(http.StatusPreconditionFailed, "It changed since the version in If-Match; fetch it again (the ETag header has the current version).")
+	case errors.Is(err, content.ErrTypeInUse):
+		return NewProblem(http.StatusConflict, "Items, or a reference field of another type, use this type.")
+	case errors.Is(err, content.ErrTypeExists):
+		p := NewProblem(http.StatusConflict, "A type with this key exists.")
+		p.Errors = []FieldError{{Field: "key", Message: "is taken"}}
+		return p
+	case errors.Is(err, content.ErrTypeChanged):
+		return NewProblem(http.StatusConflict, "The item's type changed while it was being saved; send the request again.")
+	case errors.Is(err, content.ErrTagInUse):
+		return NewProblem(http.StatusConflict, "Items carry this tag; delete it with detach=true to take it off them.")
+	case errors.Is(err, content.ErrCollectionExists):
+		p := NewProblem(http.StatusConflict, "A collection with this key exists.")
+		p.Errors = []FieldError{{Field: "key", Message: "is taken"}}
+		return p
 	case errors.Is(err, content.ErrSlugTaken):
 		p := NewProblem(http.StatusConflict, "Another item of this type has this slug (items in the trash keep theirs).")
 		p.Errors = []FieldError{{Field: "slug", Message: "is taken"}}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,8 +31,11 @@ type Item struct {
 	Body string `json:"body" example:"Four practitioners **shared** their experience."`
 	// The body rendered to HTML and sanitized when the item was saved; read-only.
 	BodyHTML string `json:"body_html" example:"<p>Four practitioners <strong>shared</strong> their experience.</p>\n"`
-	// Values of the type's own fields.
+	// Values of the type's own fields (their schema per type is in the components, as
+	// <Type>Fields, e.g. EventFields).
 	Fields json.RawMessage `json:"fields" swaggertype:"object"`
+	// The HTML of each markdown field, by name: rendered and sanitized when saved; read-only.
+	FieldsHTML json.RawMessage `json:"fields_html" swaggertype:"object"`
 	// Tag slugs.
 	Tags   []string `json:"tags" example:"cooperatives,asia-and-the-pacific"`
 	Status string   `json:"status" enums:"draft,published" example:"published"`
@@ -116,12 +120,12 @@ type PublishRequest struct {
 } //	@name	PublishRequest
 
 // itemServerOwned are the Item properties that no request body may set.
-var itemServerOwned = []string{"id", "version", "author", "body_html", "created_at", "updated_at", "deleted_at", "status", "published_at"}
+var itemServerOwned = []string{"id", "version", "author", "body_html", "fields_html", "created_at", "updated_at", "deleted_at", "status", "published_at"}
 
 func itemResponse(it *content.Item) Item {
 	return Item{
 		ID: it.ID, Type: it.Type, Slug: it.Slug, Title: it.Title, Summary: it.Summary, Body: it.Body,
-		BodyHTML: it.BodyHTML, Fields: json.RawMessage(it.Fields), Tags: it.Tags, Status: it.Status,
+		BodyHTML: it.BodyHTML, Fields: json.RawMessage(it.Fields), FieldsHTML: json.RawMessage(cmp.Or(it.FieldsHTML, "{}")), Tags: it.Tags, Status: it.Status,
 		PublishedAt: it.PublishedAt, UnpublishAt: it.UnpublishAt,
 		Author:  ItemAuthor{ID: it.AuthorID, Name: it.AuthorName},
 		Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, DeletedAt: it.DeletedAt,
@@ -179,7 +183,7 @@ func listItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		page, err := items.ListItems(ctx, a, q)
 		if err != nil {
-			return err
+			return queryError(err)
 		}
 		list := ItemList{Data: make([]Item, len(page.Items)), Meta: ItemListMeta{Limit: q.Limit}}
 		for i := range page.Items {
@@ -280,7 +284,7 @@ func getItem(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@ID				getItemBySlug
 //	@Tags			items
 //	@Produce		json
-//	@Param			type			path		string	true	"Type key"
+//	@Param			key				path		string	true	"Type key"
 //	@Param			slug			path		string	true	"Item slug"
 //	@Param			If-None-Match	header		string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200				{object}	Item
@@ -292,10 +296,10 @@ func getItem(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@Failure		404				{object}	Problem	"No such item, or not one the caller may see"
 //	@Security		BearerAuth
 //	@Security		Anonymous
-//	@Router			/api/v1/types/{type}/items/{slug} [get]
+//	@Router			/api/v1/types/{key}/items/{slug} [get]
 func getItemBySlug(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		it, err := items.FindBySlug(c.Request().Context(), actor(c), c.Param("type"), c.Param("slug"))
+		it, err := items.FindBySlug(c.Request().Context(), actor(c), c.Param("key"), c.Param("slug"))
 		if err != nil {
 			return err
 		}
@@ -622,7 +626,11 @@ func queryError(err error) error {
 		return NewProblem(http.StatusUnauthorized, "status and trashed need credentials: Authorization: Bearer <token>.")
 	}
 	var verr *validation.Error
-	if !errors.As(err, &verr) {
+	var qerr *content.QueryError
+	switch {
+	case errors.As(err, &qerr):
+		verr = qerr.Problems
+	case !errors.As(err, &verr):
 		return err
 	}
 	p := NewProblem(http.StatusBadRequest, "The query has parameters or values this list does not take; see errors.")

@@ -2,16 +2,19 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"mime"
 	"net/http"
 	"path"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/foliocms/folio/internal/content"
 )
 
 // Status is the body of the health and readiness probes.
@@ -59,10 +62,12 @@ func readyz(logger *slog.Logger, ping func(context.Context) error) echo.HandlerF
 	}
 }
 
-// openAPIDocument serves the OpenAPI document, embedded in the binary at build time.
+// openAPIDocument serves the OpenAPI document: the part generated from the handlers'
+// annotations, embedded at build time, plus a schema per content type for its fields
+// (<Type>Fields), made from the types as they are now and rebuilt when one changes.
 //
 //	@Summary		OpenAPI document
-//	@Description	This API's OpenAPI 3.0 document, the contract the server is tested against. Generate clients from it.
+//	@Description	This API's OpenAPI 3.0 document, the contract the server is tested against. Generate clients from it. Its components include one schema per content type for the type's fields, such as EventFields, as the types are defined now.
 //	@ID				getOpenAPIDocument
 //	@Tags			operations
 //	@Produce		json
@@ -71,18 +76,151 @@ func readyz(logger *slog.Logger, ping func(context.Context) error) echo.HandlerF
 //	@Header			200				{string}	ETag					"Identifies this version of the document"
 //	@Success		304				"Not modified since the ETag given"
 //	@Router			/openapi.json [get]
-func openAPIDocument(doc []byte) echo.HandlerFunc {
-	sum := sha256.Sum256(doc)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+func openAPIDocument(logger *slog.Logger, static []byte, items *content.Store) echo.HandlerFunc {
+	var (
+		mu      sync.Mutex
+		version = "none"
+		doc     = static
+		tag     = bodyETag(static)
+	)
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set(echo.HeaderCacheControl, "public, max-age=300")
-		h.Set(headerETag, etag)
-		if c.Request().Header.Get("If-None-Match") == etag {
-			return c.NoContent(http.StatusNotModified)
+		ctx := c.Request().Context()
+		if items != nil {
+			v, err := items.TypesVersion(ctx)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			if v != version {
+				types, err := items.Types(ctx)
+				if err == nil {
+					if b, err := withTypeSchemas(static, types); err == nil {
+						doc, tag, version = b, bodyETag(b), v
+					} else {
+						logger.ErrorContext(ctx, "add type schemas to the OpenAPI document", "error", err)
+					}
+				}
+			}
+			d, t := doc, tag
+			mu.Unlock()
+			return serveDocument(c, d, t)
 		}
-		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
+		return serveDocument(c, doc, tag)
 	}
+}
+
+func serveDocument(c echo.Context, doc []byte, tag string) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderCacheControl, "public, max-age=60")
+	h.Set(headerETag, tag)
+	if noneMatch(c.Request().Header.Get("If-None-Match"), tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, doc)
+}
+
+// withTypeSchemas adds to an OpenAPI document a schema for each type's fields.
+func withTypeSchemas(static []byte, types []content.Type) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(static, &doc); err != nil {
+		return nil, err
+	}
+	components, _ := doc["components"].(map[string]any)
+	if components == nil {
+		components = map[string]any{}
+		doc["components"] = components
+	}
+	schemas, _ := components["schemas"].(map[string]any)
+	if schemas == nil {
+		schemas = map[string]any{}
+		components["schemas"] = schemas
+	}
+	for _, t := range types {
+		schemas[typeSchemaName(t.Key)] = fieldsSchema(&t)
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// typeSchemaName is the schema name of a type's fields: event → EventFields.
+func typeSchemaName(key string) string {
+	var b strings.Builder
+	for part := range strings.FieldsFuncSeq(key, func(r rune) bool { return r == '-' || r == '_' }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String() + "Fields"
+}
+
+// fieldsSchema is the JSON schema of a type's fields object.
+func fieldsSchema(t *content.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	for _, d := range t.Defs() {
+		props[d.Name] = fieldSchema(d)
+		if d.Required {
+			required = append(required, d.Name)
+		}
+	}
+	s := map[string]any{
+		"type": "object", "properties": props, "additionalProperties": false,
+		"description": "The fields of items of the type " + t.Key + " (" + t.Name + ").",
+	}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func fieldSchema(d content.FieldDef) map[string]any {
+	str := func(format string) map[string]any {
+		s := map[string]any{"type": "string"}
+		if format != "" {
+			s["format"] = format
+		}
+		if d.MinLength != nil {
+			s["minLength"] = *d.MinLength
+		}
+		if d.MaxLength != nil {
+			s["maxLength"] = *d.MaxLength
+		}
+		if d.Pattern != "" {
+			s["pattern"] = d.Pattern
+		}
+		return s
+	}
+	var s map[string]any
+	switch d.Kind {
+	case content.KindNumber, content.KindInteger:
+		s = map[string]any{"type": d.Kind}
+		if d.Min != nil {
+			s["minimum"] = *d.Min
+		}
+		if d.Max != nil {
+			s["maximum"] = *d.Max
+		}
+	case content.KindBoolean:
+		s = map[string]any{"type": "boolean"}
+	case content.KindDate:
+		s = str("date")
+	case content.KindDatetime:
+		s = str("date-time")
+	case content.KindURL:
+		s = str("uri")
+	case content.KindEmail:
+		s = str("email")
+	case content.KindEnum:
+		s = map[string]any{"type": "string", "enum": d.Values}
+	case content.KindList:
+		s = map[string]any{"type": "array", "items": str("")}
+	case content.KindReference:
+		s = str("uuid")
+		s["description"] = "The id of an item"
+	default: // text, markdown
+		s = str("")
+	}
+	if d.Description != "" {
+		s["description"] = d.Description
+	}
+	return s
 }
 
 // docsPage serves the interactive API reference.

@@ -20,7 +20,7 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 	e.GET("/healthz", healthz())
 	e.GET("/readyz", readyz(logger, d.Ping))
 	e.GET("/metrics", metrics(cfg.MetricsToken, MetricsHandler(reg)))
-	e.GET("/openapi.json", openAPIDocument(docs.OpenAPI))
+	e.GET("/openapi.json", openAPIDocument(logger, docs.OpenAPI, d.Content))
 	e.GET("/docs", docsPage(docsui.FS(), docsui.CSP))
 	e.GET("/docs/:file", docsAsset(docsui.FS(), docsui.CSP))
 
@@ -58,5 +58,26 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 	v1.GET("/items/:id/revisions", listRevisions(d.Content), signedIn)
 	v1.GET("/items/:id/revisions/:version", getRevision(d.Content), signedIn)
 	v1.POST("/items/:id/revisions/:version/restore", restoreRevision(d.Content), signedIn)
-	v1.GET("/types/:type/items/:slug", getItemBySlug(d.Content, cache), maybeSignedIn)
+	v1.GET("/types/:key/items/:slug", getItemBySlug(d.Content, cache), maybeSignedIn)
+
+	editor := []echo.MiddlewareFunc{signedIn, requireRole(auth.RoleEditor)}
+
+	v1.GET("/types", listTypes(d.Content))
+	v1.POST("/types", createType(d.Content), admin...)
+	v1.GET("/types/:key", getType(d.Content))
+	v1.PUT("/types/:key", updateType(d.Content), admin...)
+	v1.DELETE("/types/:key", deleteType(d.Content), admin...)
+
+	v1.GET("/tags", listTags(d.Content))
+	v1.POST("/tags", createTag(d.Content), editor...)
+	v1.GET("/tags/:slug", getTag(d.Content))
+	v1.PATCH("/tags/:slug", updateTag(d.Content), editor...)
+	v1.DELETE("/tags/:slug", deleteTag(d.Content), editor...)
+
+	v1.GET("/collections", listCollections(d.Content))
+	v1.POST("/collections", createCollection(d.Content), editor...)
+	v1.GET("/collections/:key", getCollection(d.Content))
+	v1.PATCH("/collections/:key", updateCollection(d.Content), editor...)
+	v1.DELETE("/collections/:key", deleteCollection(d.Content), editor...)
+	v1.GET("/collections/:key/items", collectionItems(d.Content, cache))
 }

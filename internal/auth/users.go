@@ -279,3 +279,13 @@ func wrapDomain(err error, what string) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// FirstAdmin returns the oldest active admin: the author of content the system writes itself.
+func (s *Store) FirstAdmin(ctx context.Context) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("role = ? AND active = ?", RoleAdmin, true).Order("id").Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &u, wrapDomain(err, "find the first admin")
+}

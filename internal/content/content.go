@@ -31,6 +31,7 @@ type Item struct {
 	Body        string
 	BodyHTML    string `gorm:"column:body_html"`
 	Fields      string // a JSON object
+	FieldsHTML  string `gorm:"column:fields_html"` // a JSON object: the HTML of each markdown field
 	Status      string
 	PublishedAt *time.Time
 	UnpublishAt *time.Time

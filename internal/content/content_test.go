@@ -499,7 +499,11 @@ func TestConcurrentUpdatesWithOneVersion(t *testing.T) {
 // a stale version; no increment may be lost.
 func TestCounterWithRetries(t *testing.T) {
 	f := newFixture(t)
-	it := f.create(t, f.editor, NewItem{Title: "Counter", Fields: json.RawMessage(`{"n": 0}`)})
+	min0 := 0.0
+	if _, err := f.store.CreateType(t.Context(), "counter", TypeInput{Name: "Counter", Fields: []FieldDef{{Name: "n", Kind: KindInteger, Min: &min0}}}); err != nil {
+		t.Fatal(err)
+	}
+	it := f.create(t, f.editor, NewItem{Type: "counter", Title: "Counter", Fields: json.RawMessage(`{"n": 0}`)})
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {

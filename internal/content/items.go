@@ -105,10 +105,24 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 	if it.BodyHTML, err = s.render(it.Body); err != nil {
 		return nil, err
 	}
+	view, err := s.viewType(ctx, it.Type)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := view.render(s, fields)
+	if err != nil {
+		return nil, err
+	}
 
 	var out *Item
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := view.confirm(ctx, tx); err != nil {
+			return err
+		}
 		if err := checkReferences(tx, verr, it); err != nil {
+			return err
+		}
+		if err := view.checkFields(tx, verr, it, rendered); err != nil {
 			return err
 		}
 		if err := verr.Err(); err != nil {
@@ -173,6 +187,16 @@ func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersions 
 			return nil, err
 		}
 	}
+	view, err := s.viewItemType(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var rendered map[string]string
+	if view != nil && p.Fields != nil {
+		if rendered, err = view.render(s, p.Fields); err != nil {
+			return nil, err
+		}
+	}
 	return s.change(ctx, a, id, ifVersions, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
 		if err := canEdit(a, it); err != nil {
 			return err
@@ -220,6 +244,16 @@ func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersions 
 		}
 		if err := checkReferences(tx, verr, it); err != nil {
 			return err
+		}
+		// Fields are checked when they change; an item that an applied type change left invalid
+		// can still be edited otherwise, and must be fixed when its fields are next touched.
+		if p.Fields != nil && view != nil {
+			if err := view.confirm(ctx, tx); err != nil {
+				return err
+			}
+			if err := view.checkFields(tx, verr, it, rendered); err != nil {
+				return err
+			}
 		}
 		if err := verr.Err(); err != nil {
 			return err
@@ -354,7 +388,7 @@ func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersions []in
 		it.Version++
 		it.UpdatedAt = now
 		res := tx.Model(&Item{}).Where("id = ? AND version = ?", id, before.Version).
-			Select("slug", "title", "summary", "body", "body_html", "fields", "status", "published_at", "unpublish_at", "version", "updated_at", "deleted_at").
+			Select("slug", "title", "summary", "body", "body_html", "fields", "fields_html", "status", "published_at", "unpublish_at", "version", "updated_at", "deleted_at").
 			Updates(it)
 		if res.Error != nil {
 			return slugConflict(res.Error)
@@ -387,7 +421,20 @@ func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersions []in
 func sameItem(a, b *Item) bool {
 	x, _ := json.Marshal(snapshotOf(a))
 	y, _ := json.Marshal(snapshotOf(b))
-	return string(x) == string(y) && a.BodyHTML == b.BodyHTML
+	return string(x) == string(y) && a.BodyHTML == b.BodyHTML && a.FieldsHTML == b.FieldsHTML
+}
+
+// viewItemType reads the type of the item with id, before a write; nil when there is no such
+// item (the write then reports it).
+func (s *Store) viewItemType(ctx context.Context, id string) (*typeView, error) {
+	var typ string
+	if err := s.db.WithContext(ctx).Model(&Item{}).Where("id = ?", id).Limit(1).Pluck("type", &typ).Error; err != nil {
+		return nil, wrap(err, "find item type")
+	}
+	if typ == "" {
+		return nil, nil
+	}
+	return s.viewType(ctx, typ)
 }
 
 // canSee reports whether the actor may read the item: anyone a public item; editors and admins

@@ -48,6 +48,10 @@ type Query struct {
 	Select          []string
 	Status          string // "" (public items), draft, published or any
 	Trashed         bool
+	Fields          map[string]string // fields.NAME=VALUE: equality on a field of the (one) type
+
+	fieldFilters []fieldFilter // Fields, checked against the type and converted
+	exclude      []string      // item ids left out (a collection's pinned items)
 }
 
 // Cursor is the position after the last item of a page: its sort key and id. It names its sort,
@@ -56,6 +60,16 @@ type Cursor struct {
 	Sort string `json:"s"`
 	Key  string `json:"k"` // the sort key: a time (RFC 3339) or a title
 	ID   string `json:"i"`
+}
+
+// DecodeCursor reads the opaque form of a cursor.
+func DecodeCursor(s string) (*Cursor, error) {
+	var c Cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || c.Sort == "" {
+		return nil, ErrBadCursor
+	}
+	return &c, nil
 }
 
 // Encode returns the opaque form of the cursor.
@@ -71,8 +85,19 @@ func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 	q := Query{Sort: "published_at", Desc: true, Limit: DefaultLimit}
 	verr := &validation.Error{}
 	for name := range v {
+		if field, ok := strings.CutPrefix(name, "fields."); ok {
+			if !fieldNamePattern.MatchString(field) {
+				verr.Add(name, "is not a field name")
+				continue
+			}
+			if q.Fields == nil {
+				q.Fields = map[string]string{}
+			}
+			q.Fields[field] = v.Get(name)
+			continue
+		}
 		if !slices.Contains(queryParams, name) {
-			verr.Add(name, "is not a parameter of item lists; they take %s", strings.Join(queryParams, ", "))
+			verr.Add(name, "is not a parameter of item lists; they take %s, and fields.NAME", strings.Join(queryParams, ", "))
 		}
 	}
 	for name, values := range v {
@@ -138,15 +163,14 @@ func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 		q.Page = n
 	}
 	if s := v.Get("cursor"); s != "" {
-		var c Cursor
-		b, err := base64.RawURLEncoding.DecodeString(s)
+		c, err := DecodeCursor(s)
 		switch {
-		case err != nil || json.Unmarshal(b, &c) != nil || c.ID == "":
+		case err != nil:
 			verr.Add("cursor", "is not a cursor this API returned")
 		case c.Sort != sortKey(q.Sort, q.Desc):
 			verr.Add("cursor", "belongs to another sort (%s); start again without it", c.Sort)
 		default:
-			q.Cursor = &c
+			q.Cursor = c
 		}
 		if q.Page != 0 {
 			verr.Add("cursor", "cannot be combined with page")
@@ -181,6 +205,12 @@ func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 	}
 	return q, nil
 }
+
+// QueryError is a list query that parses but does not fit the data, such as a filter on a field
+// its type does not have: the caller's to fix, like a parse error (400).
+type QueryError struct{ Problems *validation.Error }
+
+func (e *QueryError) Error() string { return e.Problems.Error() }
 
 // ErrNeedsCredentials: status and trashed are for signed-in callers.
 var ErrNeedsCredentials = errors.New("status and trashed need credentials")

@@ -5,9 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/validation"
 )
 
 // find reads an item with its tags and author's name, whoever may see it.
@@ -71,6 +76,9 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 		if err := s.filter(db.Table("items AS i"), a, q, now).Count(&page.Total).Error; err != nil {
 			return nil, wrap(err, "count items")
 		}
+	}
+	if err := s.resolveFieldFilters(ctx, &q); err != nil {
+		return nil, err
 	}
 	query, err := s.listQuery(db, a, q, now)
 	if err != nil {
@@ -220,7 +228,81 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 	if q.PublishedBefore != nil {
 		db = db.Where("i.published_at < ?", *q.PublishedBefore)
 	}
+	if len(q.exclude) > 0 {
+		db = db.Where("i.id NOT IN ?", q.exclude)
+	}
+	for _, f := range q.fieldFilters {
+		// The path is built from a field name the type defines ([a-z][a-z0-9_]*), never raw text.
+		db = db.Where("json_extract(i.fields, ?) = ?", "$."+f.name, f.value)
+	}
 	return db
+}
+
+// fieldFilter is a fields.NAME=VALUE filter, its value converted to the field's kind.
+type fieldFilter struct {
+	name  string
+	value any
+}
+
+// resolveFieldFilters checks fields.NAME filters against the type the query names, and converts
+// their values.
+func (s *Store) resolveFieldFilters(ctx context.Context, q *Query) error {
+	if len(q.Fields) == 0 {
+		return nil
+	}
+	verr := &validation.Error{}
+	if len(q.Types) != 1 {
+		for name := range q.Fields {
+			verr.Add("fields."+name, "needs exactly one type (type=…) to know the field")
+		}
+		return &QueryError{verr}
+	}
+	t, err := loadType(ctx, s.db, q.Types[0])
+	if errors.Is(err, ErrNotFound) {
+		verr.Add("type", "%q is not a content type", q.Types[0])
+		return &QueryError{verr}
+	}
+	if err != nil {
+		return err
+	}
+	defs := t.Defs()
+	q.fieldFilters = nil
+	for _, name := range slices.Sorted(maps.Keys(q.Fields)) {
+		raw := q.Fields[name]
+		i := slices.IndexFunc(defs, func(d FieldDef) bool { return d.Name == name })
+		if i < 0 {
+			verr.Add("fields."+name, "is not a field of the type %s", t.Key)
+			continue
+		}
+		var value any = raw
+		switch defs[i].Kind {
+		case KindNumber, KindInteger:
+			n, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				verr.Add("fields."+name, "must be a number")
+				continue
+			}
+			value = n
+		case KindBoolean:
+			b, err := strconv.ParseBool(raw)
+			if err != nil {
+				verr.Add("fields."+name, "must be true or false")
+				continue
+			}
+			value = 0
+			if b {
+				value = 1 // json_extract gives 1 for true
+			}
+		case KindList, KindMarkdown:
+			verr.Add("fields."+name, "is a %s field, which lists cannot filter on", defs[i].Kind)
+			continue
+		}
+		q.fieldFilters = append(q.fieldFilters, fieldFilter{name: name, value: value})
+	}
+	if verr.Err() != nil {
+		return &QueryError{verr}
+	}
+	return nil
 }
 
 // sortExpr is the SQL of q's sort key. Lists that can hold drafts sort them, which have no
@@ -299,4 +381,11 @@ func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
 		it.Tags = append(it.Tags, l.Tag)
 	}
 	return nil
+}
+
+// CountItems returns how many items there are, trashed ones included.
+func (s *Store) CountItems(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Item{}).Count(&n).Error
+	return n, wrap(err, "count items")
 }

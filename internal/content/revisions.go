@@ -87,6 +87,14 @@ func (s *Store) RestoreRevision(ctx context.Context, a *Actor, itemID string, ve
 	if err != nil {
 		return nil, err
 	}
+	view, err := s.viewType(ctx, snap.Type)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := view.render(s, snap.Fields)
+	if err != nil {
+		return nil, err
+	}
 	return s.change(ctx, a, itemID, ifVersions, func(tx *gorm.DB, it *Item, verr *validation.Error) error {
 		if err := canEdit(a, it); err != nil {
 			return err
@@ -97,8 +105,15 @@ func (s *Store) RestoreRevision(ctx context.Context, a *Actor, itemID string, ve
 		it.Title, it.Summary, it.Body, it.BodyHTML, it.Tags = snap.Title, snap.Summary, snap.Body, html, snap.Tags
 		it.Fields = string(snap.Fields)
 		checkContent(verr, it)
-		// Tags deleted since the revision would fail the links: say which.
+		// Tags deleted since the revision, or fields the type no longer has, would make the item
+		// invalid: say which.
 		if err := checkReferences(tx, verr, it); err != nil {
+			return err
+		}
+		if err := view.confirm(ctx, tx); err != nil {
+			return err
+		}
+		if err := view.checkFields(tx, verr, it, rendered); err != nil {
 			return err
 		}
 		if snap.Slug != it.Slug {

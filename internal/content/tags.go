@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,23 +12,42 @@ import (
 	"github.com/foliocms/folio/internal/validation"
 )
 
-// ErrTagExists: a tag with the slug exists.
-var ErrTagExists = errors.New("a tag with this slug exists")
+// Errors about tags.
+var (
+	// ErrTagExists: a tag with the slug exists.
+	ErrTagExists = errors.New("a tag with this slug exists")
+	// ErrTagInUse: items carry the tag; deleting it needs detach.
+	ErrTagInUse = errors.New("items carry this tag")
+)
+
+// TagInput is a tag's values as a client gives them; nil leaves a value as it is on update.
+type TagInput struct {
+	Slug  *string
+	Name  *string
+	Group Optional[string]
+}
+
+func checkTag(verr *validation.Error, t *Tag) {
+	if !ValidSlug(t.Slug) {
+		verr.Add("slug", "must be lower-case letters and digits joined by single hyphens, at most %d characters", MaxSlug)
+	}
+	if n := utf8.RuneCountInString(t.Name); n < 1 || n > 100 || blank(t.Name) {
+		verr.Add("name", "must be 1 to 100 characters")
+	}
+	if t.Group != nil && (utf8.RuneCountInString(*t.Group) > 50 || blank(*t.Group)) {
+		verr.Add("group", "must be 1 to 50 characters, or null")
+	}
+}
 
 // CreateTag creates a tag.
 func (s *Store) CreateTag(ctx context.Context, slug, name string, group *string) (*Tag, error) {
+	now := s.clock()
+	t := &Tag{Slug: slug, Name: strings.TrimSpace(name), Group: group, Version: 1, CreatedAt: now, UpdatedAt: now}
 	verr := &validation.Error{}
-	if !ValidSlug(slug) {
-		verr.Add("slug", "must be lower-case letters and digits joined by single hyphens, at most %d characters", MaxSlug)
-	}
-	if n := utf8.RuneCountInString(strings.TrimSpace(name)); n < 1 || n > 100 {
-		verr.Add("name", "must be 1 to 100 characters")
-	}
+	checkTag(verr, t)
 	if err := verr.Err(); err != nil {
 		return nil, err
 	}
-	now := s.clock()
-	t := &Tag{Slug: slug, Name: strings.TrimSpace(name), Group: group, Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, ErrTagExists
@@ -35,4 +55,124 @@ func (s *Store) CreateTag(ctx context.Context, slug, name string, group *string)
 		return nil, wrap(err, "create tag")
 	}
 	return t, nil
+}
+
+// Tags returns up to limit tags by slug, after the slug after, in group when it is not "", and
+// whether more follow.
+func (s *Store) Tags(ctx context.Context, limit int, after, group string) ([]Tag, bool, error) {
+	q := s.db.WithContext(ctx).Order("slug").Limit(limit + 1)
+	if after != "" {
+		q = q.Where("slug > ?", after)
+	}
+	if group != "" {
+		q = q.Where(`"group" = ?`, group)
+	}
+	var tags []Tag
+	if err := q.Find(&tags).Error; err != nil {
+		return nil, false, wrap(err, "list tags")
+	}
+	more := len(tags) > limit
+	return tags[:min(len(tags), limit)], more, nil
+}
+
+// FindTag returns the tag with slug.
+func (s *Store) FindTag(ctx context.Context, slug string) (*Tag, error) {
+	var t Tag
+	err := s.db.WithContext(ctx).Where("slug = ?", slug).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &t, wrap(err, "find tag")
+}
+
+// UpdateTag renames a tag (its name, group or slug). A new slug follows into the items that
+// carry the tag.
+func (s *Store) UpdateTag(ctx context.Context, slug string, ifVersions []int64, in TagInput) (*Tag, error) {
+	var out Tag
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("slug = ?", slug).Take(&out).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if len(ifVersions) > 0 && !slices.Contains(ifVersions, out.Version) {
+			return ErrStale
+		}
+		if in.Slug != nil {
+			out.Slug = *in.Slug
+		}
+		if in.Name != nil {
+			out.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Group.Set {
+			out.Group = nil
+			if !in.Group.Null {
+				out.Group = &in.Group.Value
+			}
+		}
+		verr := &validation.Error{}
+		checkTag(verr, &out)
+		if err := verr.Err(); err != nil {
+			return err
+		}
+		out.Version++
+		out.UpdatedAt = s.clock()
+		// The item links follow a new slug by ON UPDATE CASCADE.
+		err := tx.Model(&Tag{}).Where("slug = ?", slug).
+			Updates(map[string]any{"slug": out.Slug, "name": out.Name, "group": out.Group, "version": out.Version, "updated_at": out.UpdatedAt}).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return ErrTagExists
+		}
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err, "update tag "+slug)
+	}
+	return &out, nil
+}
+
+// DeleteTag deletes a tag. If items carry it, it fails with ErrTagInUse, unless detach: then the
+// tag is taken off each item first, as a new version of the item with a revision by the actor.
+func (s *Store) DeleteTag(ctx context.Context, a *Actor, slug string, ifVersions []int64, detach bool) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t Tag
+		if err := tx.Where("slug = ?", slug).Take(&t).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if len(ifVersions) > 0 && !slices.Contains(ifVersions, t.Version) {
+			return ErrStale
+		}
+		var ids []string
+		if err := tx.Model(&itemTag{}).Where("tag = ?", slug).Pluck("item_id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) > 0 && !detach {
+			return ErrTagInUse
+		}
+		now := s.clock()
+		for _, id := range ids {
+			it, err := s.find(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			it.Tags = slices.DeleteFunc(it.Tags, func(x string) bool { return x == slug })
+			it.Version++
+			it.UpdatedAt = now
+			if err := tx.Model(&Item{}).Where("id = ?", id).Select("version", "updated_at").Updates(it).Error; err != nil {
+				return err
+			}
+			if err := saveRevision(tx, it, a, now); err != nil {
+				return err
+			}
+		}
+		if err := tx.Where("tag = ?", slug).Delete(&itemTag{}).Error; err != nil {
+			return err
+		}
+		return tx.Where("slug = ?", slug).Delete(&Tag{}).Error
+	})
+	return wrap(err, "delete tag "+slug)
 }
