@@ -38,12 +38,20 @@ func env(pairs ...string) func(string) string {
 // test ends; stopping must succeed.
 func startServer(t *testing.T, pairs ...string) (baseURL string, logs *syncBuffer) {
 	t.Helper()
+	return startServerWith(t, nil, pairs...)
+}
+
+// startServerWith is startServer with flags for serve.
+func startServerWith(t *testing.T, flags []string, pairs ...string) (baseURL string, logs *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dbPath := filepath.Join(t.TempDir(), "data", "folio.db")
 	getenv := env(append([]string{"FOLIO_ADDR", "127.0.0.1:0", "FOLIO_DB", dbPath}, pairs...)...)
 	logs = &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"folio", "serve"}, getenv, strings.NewReader(""), io.Discard, logs) }()
+	go func() {
+		done <- run(ctx, append([]string{"folio", "serve"}, flags...), getenv, strings.NewReader(""), io.Discard, logs)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -561,4 +569,31 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged creates, all present after SIGKILL and restart", len(acked))
+}
+
+// TestDemo is the README's first call: with --demo, the reference page's data in one request,
+// and any of its items in one more.
+func TestDemo(t *testing.T) {
+	base, _ := startServerWith(t, []string{"--demo"})
+	res, err := http.Get(base + "/api/v1/collections/ilo-coop-asia-pacific/items?limit=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Data []struct{ Type, Slug, Title string }
+	}
+	json.NewDecoder(res.Body).Decode(&page)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || len(page.Data) != 10 || page.Data[0].Type != "event" {
+		t.Fatalf("collection = %d, %d items", res.StatusCode, len(page.Data))
+	}
+	item := page.Data[3]
+	res, err = http.Get(base + "/api/v1/types/" + item.Type + "/items/" + item.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("GET the fourth item by slug = %d", res.StatusCode)
+	}
 }

@@ -124,15 +124,6 @@ var items = []item{
 	},
 }
 
-// Titles returns the demo items' titles in the page's order.
-func Titles() []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = it.title
-	}
-	return out
-}
-
 // Load writes the demo content, authored by a, into a database that has no items. It returns
 // false without writing anything when items exist.
 func Load(ctx context.Context, store *content.Store, a *content.Actor) (bool, error) {
