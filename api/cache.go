@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -65,4 +66,25 @@ func setNextLink(c echo.Context, param, value string) {
 	q.Set(param, value)
 	u.RawQuery = q.Encode()
 	c.Response().Header().Set("Link", fmt.Sprintf(`<%s?%s>; rel="next"`, u.Path, u.RawQuery))
+}
+
+// versionedJSON encodes a resource with its entity tag "v<version>.<digest of the body>": If-Match
+// compares the version; the digest makes the tag change whenever the representation does.
+func versionedJSON(v any, version int64) ([]byte, string, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(body)
+	return body, fmt.Sprintf(`"v%d.%s"`, version, hex.EncodeToString(sum[:6])), nil
+}
+
+// servePublic answers a public GET: cacheable for anonymous callers (see cachePolicy.serve),
+// private for callers with credentials, with tag as ETag either way.
+func (p cachePolicy) servePublic(c echo.Context, body []byte, tag, keys string) error {
+	if principal(c) != nil {
+		c.Response().Header().Set(headerETag, tag)
+		return c.JSONBlob(http.StatusOK, body)
+	}
+	return p.serve(c, body, tag, keys, nil)
 }

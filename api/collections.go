@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -25,7 +26,8 @@ type Collection struct {
 	Title       string           `json:"title" example:"ILO's work on cooperatives in Asia and the Pacific"`
 	Description string           `json:"description"`
 	Filter      CollectionFilter `json:"filter"`
-	// Item ids shown first, in this order (public ones only).
+	// Item ids shown first, in this order. Anonymous callers see only those of public items;
+	// editors see all (items that are not public are skipped when the collection is listed).
 	Pinned []string `json:"pinned"`
 	// The order of the items after the pinned ones: a sort field, - for descending.
 	Sort      string    `json:"sort" example:"-published_at"`
@@ -89,10 +91,16 @@ func collectionInput(title, description *string, filter *CollectionFilter, pinne
 //	@Param			limit	query		int		false	"Page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"The next_cursor of the previous page"
 //	@Success		200		{object}	CollectionList
-//	@Header			200		{string}	Link	"The next page, rel=\"next\", when there is one"
+//	@Header			200		{string}	Link			"The next page, rel=\"next\", when there is one"
+//	@Header			200		{string}	ETag			"Identifies this response"
+//	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=… when anonymous"
+//	@Header			200		{string}	Surrogate-Key	"collections"
 //	@Failure		400		{object}	Problem	"A bad limit or cursor, or an unknown query parameter"
+//	@Failure		401		{object}	Problem	"A bad token"
+//	@Security		BearerAuth
+//	@Security		Anonymous
 //	@Router			/api/v1/collections [get]
-func listCollections(items *content.Store) echo.HandlerFunc {
+func listCollections(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := checkQuery(c, "limit", "cursor"); err != nil {
 			return err
@@ -108,12 +116,32 @@ func listCollections(items *content.Store) echo.HandlerFunc {
 		list := CollectionList{Data: make([]Collection, len(cs))}
 		last := ""
 		for i := range cs {
-			list.Data[i] = collectionResponse(&cs[i])
+			if list.Data[i], err = visibleCollection(c, items, &cs[i]); err != nil {
+				return err
+			}
 			last = cs[i].Key
 		}
 		list.Meta = pageMeta(c, limit, more, last)
-		return c.JSON(http.StatusOK, list)
+		body, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		return cache.servePublic(c, body, bodyETag(body), "collections")
 	}
+}
+
+// visibleCollection is a collection as the caller may see it: without credentials, pinned lists
+// only public items (the ids of drafts and scheduled items are not for the public).
+func visibleCollection(c echo.Context, items *content.Store, col *content.Collection) (Collection, error) {
+	out := collectionResponse(col)
+	if principal(c) == nil {
+		public, err := items.PublicIDs(c.Request().Context(), out.Pinned)
+		if err != nil {
+			return Collection{}, err
+		}
+		out.Pinned = public
+	}
+	return out, nil
 }
 
 // getCollection returns one collection.
@@ -124,17 +152,42 @@ func listCollections(items *content.Store) echo.HandlerFunc {
 //	@Produce		json
 //	@Param			key	path		string	true	"Collection key"
 //	@Success		200	{object}	Collection
-//	@Header			200	{string}	ETag	"The collection's version"
+//	@Header			200	{string}	ETag			"The collection's version"
+//	@Header			200	{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=… when anonymous"
+//	@Header			200	{string}	Surrogate-Key	"collection:KEY"
+//	@Failure		400	{object}	Problem	"An unknown query parameter"
+//	@Failure		401	{object}	Problem	"A bad token"
 //	@Failure		404	{object}	Problem	"No such collection"
+//	@Security		BearerAuth
+//	@Security		Anonymous
 //	@Router			/api/v1/collections/{key} [get]
-func getCollection(items *content.Store) echo.HandlerFunc {
+func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := checkQuery(c); err != nil {
+			return err
+		}
 		col, err := items.FindCollection(c.Request().Context(), c.Param("key"))
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set(headerETag, etag(col.Version))
-		return c.JSON(http.StatusOK, collectionResponse(col))
+		out, err := visibleCollection(c, items, col)
+		if err != nil {
+			return err
+		}
+		body, tag, err := versionedJSON(out, col.Version)
+		if err != nil {
+			return err
+		}
+		next, err := items.NextChange(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		if principal(c) != nil {
+			c.Response().Header().Set(headerETag, tag)
+			return c.JSONBlob(http.StatusOK, body)
+		}
+		// Which pinned items are public changes with the clock: cache no longer than that.
+		return cache.serve(c, body, tag, "collection:"+col.Key, next)
 	}
 }
 

@@ -124,3 +124,48 @@ func TestCollectionsOverHTTP(t *testing.T) {
 		t.Errorf("unpin = %d %s", rec.Code, rec.Body)
 	}
 }
+
+func TestContentReviewFixesOverHTTP(t *testing.T) {
+	f := newItemsFixture(t)
+	public := f.newItem(t, f.editor, map[string]any{"title": "Public", "tags": []string{"cooperatives"}})
+	public = decode[Item](t, f.act(t, f.editor, public, "publish", nil))
+	draft := f.newItem(t, f.editor, map[string]any{"title": "Draft"})
+	f.send(t, "POST", "/api/v1/collections", f.editor, map[string]any{"key": "c", "title": "C", "pinned": []string{draft.ID, public.ID}})
+
+	// Anonymous callers do not learn the ids of pinned drafts.
+	anon := decode[Collection](t, f.send(t, "GET", "/api/v1/collections/c", "", nil))
+	if strings.Join(anon.Pinned, ",") != public.ID {
+		t.Errorf("anonymous pinned = %v, want only the public item", anon.Pinned)
+	}
+	if all := decode[Collection](t, f.send(t, "GET", "/api/v1/collections/c", f.editor, nil)); len(all.Pinned) != 2 {
+		t.Errorf("editor's pinned = %v, want both", all.Pinned)
+	}
+	if list := decode[CollectionList](t, f.send(t, "GET", "/api/v1/collections", "", nil)); len(list.Data[0].Pinned) != 1 {
+		t.Errorf("anonymous list pinned = %v", list.Data[0].Pinned)
+	}
+
+	// Unknown properties inside a definition or a filter are refused where they are.
+	p := decodeProblem(t, f.send(t, "POST", "/api/v1/types", f.admin, map[string]any{"key": "x", "name": "X",
+		"fields": []map[string]any{{"name": "a", "kind": "text", "minimum": 3}}}), http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "fields[0].minimum" {
+		t.Errorf("unknown definition property errors = %+v", p.Errors)
+	}
+	p = decodeProblem(t, f.send(t, "POST", "/api/v1/collections", f.editor, map[string]any{"key": "y", "title": "Y",
+		"filter": map[string]any{"tag": []string{"cooperatives"}}}), http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "filter.tag" {
+		t.Errorf("unknown filter property errors = %+v", p.Errors)
+	}
+
+	// Types and tags are cacheable public reads.
+	rec := f.send(t, "GET", "/api/v1/types/event", "", nil)
+	if !strings.HasPrefix(rec.Header().Get("Cache-Control"), "public") || rec.Header().Get("Surrogate-Key") != "types type:event" {
+		t.Errorf("type headers = %v", rec.Header())
+	}
+	if again := f.send(t, "GET", "/api/v1/types/event", "", nil, "If-None-Match", rec.Header().Get("ETag")); again.Code != http.StatusNotModified {
+		t.Errorf("type If-None-Match = %d", again.Code)
+	}
+	decodeProblem(t, f.send(t, "GET", "/api/v1/tags/cooperatives?x=1", "", nil), http.StatusBadRequest)
+	if rec := f.send(t, "GET", "/api/v1/items?select=fields_html", "", nil); rec.Code != http.StatusOK {
+		t.Errorf("select=fields_html = %d", rec.Code)
+	}
+}

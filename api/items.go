@@ -3,11 +3,8 @@ package api
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -324,12 +321,7 @@ func serveItem(c echo.Context, it *content.Item, cache cachePolicy) error {
 // without a new version (the author renamed, a tag renamed), so If-None-Match never gets a 304
 // for content that changed.
 func itemJSON(it *content.Item) ([]byte, string, error) {
-	body, err := json.Marshal(itemResponse(it))
-	if err != nil {
-		return nil, "", err
-	}
-	sum := sha256.Sum256(body)
-	return body, fmt.Sprintf(`"v%d.%s"`, it.Version, hex.EncodeToString(sum[:6])), nil
+	return versionedJSON(itemResponse(it), it.Version)
 }
 
 // createItem creates a draft.

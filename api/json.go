@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -82,7 +83,11 @@ func decodeJSON(c echo.Context, dst any, serverOwned ...string) (map[string]bool
 		case ok:
 			if err := json.Unmarshal(v, reflect.ValueOf(dst).Elem().FieldByIndex(fields[name].index).Addr().Interface()); err != nil {
 				bad = append(bad, FieldError{Field: name, Message: "must be " + jsonTypeName(fields[name].typ)})
+				continue
 			}
+			// Objects inside (a type's field definitions, a collection's filter) are held to the
+			// same exact names as the top level.
+			bad = append(bad, nestedKeys(v, fields[name].typ, name)...)
 		}
 	}
 	if len(bad) > 0 {
@@ -167,4 +172,48 @@ func duplicateKey(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// nestedKeys checks the property names of objects nested in v against the struct type t that
+// they decode into (through pointers and slices), and reports each name that is not one of its
+// json tags, exactly, at its path (fields[1].minimum).
+func nestedKeys(v json.RawMessage, t reflect.Type, path string) []FieldError {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return nil // json.RawMessage and []byte hold anything
+		}
+		var elems []json.RawMessage
+		if json.Unmarshal(v, &elems) != nil {
+			return nil
+		}
+		var bad []FieldError
+		for i, e := range elems {
+			bad = append(bad, nestedKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return bad
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return nil
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(v, &obj) != nil {
+			return nil
+		}
+		fields := jsonFields(t)
+		var bad []FieldError
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			f, ok := fields[k]
+			if !ok {
+				bad = append(bad, FieldError{Field: path + "." + k, Message: "is not a property here"})
+				continue
+			}
+			bad = append(bad, nestedKeys(obj[k], f.typ, path+"."+k)...)
+		}
+		return bad
+	}
+	return nil
 }

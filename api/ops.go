@@ -220,6 +220,7 @@ func fieldSchema(d content.FieldDef) map[string]any {
 	if d.Description != "" {
 		s["description"] = d.Description
 	}
+	s["nullable"] = true // null removes an optional value
 	return s
 }
 

@@ -62,21 +62,21 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 
 	editor := []echo.MiddlewareFunc{signedIn, requireRole(auth.RoleEditor)}
 
-	v1.GET("/types", listTypes(d.Content))
+	v1.GET("/types", listTypes(d.Content, cache), maybeSignedIn)
 	v1.POST("/types", createType(d.Content), admin...)
-	v1.GET("/types/:key", getType(d.Content))
+	v1.GET("/types/:key", getType(d.Content, cache), maybeSignedIn)
 	v1.PUT("/types/:key", updateType(d.Content), admin...)
 	v1.DELETE("/types/:key", deleteType(d.Content), admin...)
 
-	v1.GET("/tags", listTags(d.Content))
+	v1.GET("/tags", listTags(d.Content, cache), maybeSignedIn)
 	v1.POST("/tags", createTag(d.Content), editor...)
-	v1.GET("/tags/:slug", getTag(d.Content))
+	v1.GET("/tags/:slug", getTag(d.Content, cache), maybeSignedIn)
 	v1.PATCH("/tags/:slug", updateTag(d.Content), editor...)
 	v1.DELETE("/tags/:slug", deleteTag(d.Content), editor...)
 
-	v1.GET("/collections", listCollections(d.Content))
+	v1.GET("/collections", listCollections(d.Content, cache), maybeSignedIn)
 	v1.POST("/collections", createCollection(d.Content), editor...)
-	v1.GET("/collections/:key", getCollection(d.Content))
+	v1.GET("/collections/:key", getCollection(d.Content, cache), maybeSignedIn)
 	v1.PATCH("/collections/:key", updateCollection(d.Content), editor...)
 	v1.DELETE("/collections/:key", deleteCollection(d.Content), editor...)
 	v1.GET("/collections/:key/items", collectionItems(d.Content, cache))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -58,10 +59,16 @@ func tagResponse(t *content.Tag) Tag {
 //	@Param			limit	query		int		false	"Page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"The next_cursor of the previous page"
 //	@Success		200		{object}	TagList
-//	@Header			200		{string}	Link	"The next page, rel=\"next\", when there is one"
+//	@Header			200		{string}	Link			"The next page, rel=\"next\", when there is one"
+//	@Header			200		{string}	ETag			"Identifies this response"
+//	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
+//	@Header			200		{string}	Surrogate-Key	"tags"
 //	@Failure		400		{object}	Problem	"A bad limit or cursor, or an unknown query parameter"
+//	@Failure		401	{object}	Problem	"A bad token"
+//	@Security		BearerAuth
+//	@Security		Anonymous
 //	@Router			/api/v1/tags [get]
-func listTags(items *content.Store) echo.HandlerFunc {
+func listTags(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := checkQuery(c, "limit", "cursor", "group"); err != nil {
 			return err
@@ -81,7 +88,11 @@ func listTags(items *content.Store) echo.HandlerFunc {
 			last = tags[i].Slug
 		}
 		list.Meta = pageMeta(c, limit, more, last)
-		return c.JSON(http.StatusOK, list)
+		body, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		return cache.servePublic(c, body, bodyETag(body), "tags")
 	}
 }
 
@@ -93,17 +104,29 @@ func listTags(items *content.Store) echo.HandlerFunc {
 //	@Produce		json
 //	@Param			slug	path		string	true	"Tag slug"
 //	@Success		200		{object}	Tag
-//	@Header			200		{string}	ETag	"The tag's version"
+//	@Header			200		{string}	ETag			"The tag's version"
+//	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
+//	@Header			200		{string}	Surrogate-Key	"tags tag:SLUG"
+//	@Failure		400		{object}	Problem	"An unknown query parameter"
 //	@Failure		404		{object}	Problem	"No such tag"
+//	@Failure		401	{object}	Problem	"A bad token"
+//	@Security		BearerAuth
+//	@Security		Anonymous
 //	@Router			/api/v1/tags/{slug} [get]
-func getTag(items *content.Store) echo.HandlerFunc {
+func getTag(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := checkQuery(c); err != nil {
+			return err
+		}
 		t, err := items.FindTag(c.Request().Context(), c.Param("slug"))
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set(headerETag, etag(t.Version))
-		return c.JSON(http.StatusOK, tagResponse(t))
+		body, tag, err := versionedJSON(tagResponse(t), t.Version)
+		if err != nil {
+			return err
+		}
+		return cache.servePublic(c, body, tag, "tags tag:"+t.Slug)
 	}
 }
 

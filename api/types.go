@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -115,9 +116,15 @@ var typeServerOwned = []string{"version", "created_at", "updated_at"}
 //	@Param			limit	query		int		false	"Page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"The next_cursor of the previous page"
 //	@Success		200		{object}	ContentTypeList
+//	@Header			200		{string}	ETag			"Identifies this response"
+//	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
+//	@Header			200		{string}	Surrogate-Key	"types"
 //	@Failure		400		{object}	Problem	"A bad limit or cursor, or an unknown query parameter"
+//	@Failure		401	{object}	Problem	"A bad token"
+//	@Security		BearerAuth
+//	@Security		Anonymous
 //	@Router			/api/v1/types [get]
-func listTypes(items *content.Store) echo.HandlerFunc {
+func listTypes(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := checkQuery(c, "limit", "cursor"); err != nil {
 			return err
@@ -147,7 +154,11 @@ func listTypes(items *content.Store) echo.HandlerFunc {
 			last = types[i].Key
 		}
 		list.Meta = pageMeta(c, limit, more, last)
-		return c.JSON(http.StatusOK, list)
+		body, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		return cache.servePublic(c, body, bodyETag(body), "types")
 	}
 }
 
@@ -159,17 +170,29 @@ func listTypes(items *content.Store) echo.HandlerFunc {
 //	@Produce		json
 //	@Param			key	path		string	true	"Type key"
 //	@Success		200	{object}	ContentType
-//	@Header			200	{string}	ETag	"The type's version"
+//	@Header			200	{string}	ETag			"The type's version"
+//	@Header			200	{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
+//	@Header			200	{string}	Surrogate-Key	"types type:KEY"
+//	@Failure		400	{object}	Problem	"An unknown query parameter"
 //	@Failure		404	{object}	Problem	"No such type"
+//	@Failure		401	{object}	Problem	"A bad token"
+//	@Security		BearerAuth
+//	@Security		Anonymous
 //	@Router			/api/v1/types/{key} [get]
-func getType(items *content.Store) echo.HandlerFunc {
+func getType(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if err := checkQuery(c); err != nil {
+			return err
+		}
 		t, err := items.FindType(c.Request().Context(), c.Param("key"))
 		if err != nil {
 			return err
 		}
-		c.Response().Header().Set(headerETag, etag(t.Version))
-		return c.JSON(http.StatusOK, typeResponse(t))
+		body, tag, err := versionedJSON(typeResponse(t), t.Version)
+		if err != nil {
+			return err
+		}
+		return cache.servePublic(c, body, tag, "types type:"+t.Key)
 	}
 }
 

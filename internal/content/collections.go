@@ -2,9 +2,11 @@ package content
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,10 +241,6 @@ func (s *Store) Collections(ctx context.Context, limit int, after string) ([]Col
 	return cs[:min(len(cs), limit)], more, nil
 }
 
-// pinnedCursor is the sort name of cursors in a collection's pinned items: its key is how many
-// pinned public items came before.
-const pinnedCursor = "pinned"
-
 // CollectionQuery is the query of a collection's page.
 type CollectionQuery struct {
 	Limit  int
@@ -250,35 +248,62 @@ type CollectionQuery struct {
 	Cursor *Cursor
 }
 
+// pinnedItem is a public pinned item and its place in the collection's pinned list.
+type pinnedItem struct {
+	index int
+	item  Item
+}
+
+// publicPinned reads the collection's pinned items that are public now, in their order, in one
+// query.
+func (s *Store) publicPinned(ctx context.Context, c *Collection, now time.Time) ([]pinnedItem, error) {
+	ids := c.PinnedIDs()
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var items []Item
+	err := s.db.WithContext(ctx).Table("items AS i").Select("i.*, u.name AS author_name").
+		Joins("JOIN users u ON u.id = i.author_id").Where("i.id IN ?", ids).
+		Where(publicSQL, sql.Named("now", now)).Find(&items).Error
+	if err != nil {
+		return nil, err
+	}
+	if err := loadTags(ctx, s.db, items); err != nil {
+		return nil, err
+	}
+	var out []pinnedItem
+	for i, id := range ids {
+		if j := slices.IndexFunc(items, func(it Item) bool { return it.ID == id }); j >= 0 {
+			out = append(out, pinnedItem{index: i, item: items[j]})
+		}
+	}
+	return out, nil
+}
+
 // CollectionItems returns a page of a collection: its pinned public items, in order, then every
 // other public item that matches its filter, in its sort. Pinned items that are not public are
 // skipped, whoever asks.
+//
+// Its cursors name the collection, so that one cannot be used on another: in the pinned items,
+// the place in the pinned list to go on from (a place, not a count of public items, so that a
+// pinned item that stops being public between two pages skips nothing); then the filter's own
+// keyset cursor.
 func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQuery) (*Page, error) {
 	c, err := s.FindCollection(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clock()
-	var pinned []Item
-	for _, id := range c.PinnedIDs() {
-		it, err := s.find(ctx, s.db, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, wrap(err, "pinned item")
-		}
-		if it.Public(now) {
-			pinned = append(pinned, *it)
-		}
+	pinned, err := s.publicPinned(ctx, c, now)
+	if err != nil {
+		return nil, wrap(err, "pinned items")
 	}
 	f := c.FilterValue()
 	sortField, desc := strings.CutPrefix(c.Sort, "-")
 	rest := Query{Types: f.Types, Tags: f.Tags, TagsAny: f.TagsAny, Sort: sortField, Desc: desc, Limit: cq.Limit}
-	for _, it := range pinned {
-		rest.exclude = append(rest.exclude, it.ID)
+	for _, p := range pinned {
+		rest.exclude = append(rest.exclude, p.item.ID)
 	}
-	sortName := sortKey(sortField, desc)
 
 	page := &Page{}
 	if cq.Page > 0 {
@@ -289,7 +314,9 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 		page.Total = int64(len(pinned)) + n
 		offset := (cq.Page - 1) * cq.Limit
 		if offset < len(pinned) {
-			page.Items = append(page.Items, pinned[offset:min(len(pinned), offset+cq.Limit)]...)
+			for _, p := range pinned[offset:min(len(pinned), offset+cq.Limit)] {
+				page.Items = append(page.Items, p.item)
+			}
 			offset = 0
 		} else {
 			offset -= len(pinned)
@@ -311,28 +338,33 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 		return page, nil
 	}
 
-	// Cursor mode: first the pinned phase, then the filter phase with the filter's own cursors.
-	start := 0
-	switch {
-	case cq.Cursor == nil:
-	case cq.Cursor.Sort == pinnedCursor:
-		n, err := strconv.Atoi(cq.Cursor.Key)
-		if err != nil || n < 0 {
+	prefix := "c:" + key + ":"
+	from := 0 // place in the pinned list
+	if cq.Cursor != nil {
+		inner, ok := strings.CutPrefix(cq.Cursor.Sort, prefix)
+		switch {
+		case !ok:
 			return nil, ErrBadCursor
+		case inner == "pinned":
+			n, err := strconv.Atoi(cq.Cursor.Key)
+			if err != nil || n < 0 {
+				return nil, ErrBadCursor
+			}
+			from = n
+		default:
+			from = math.MaxInt
+			rest.Cursor = &Cursor{Sort: inner, Key: cq.Cursor.Key, ID: cq.Cursor.ID}
 		}
-		start = min(n, len(pinned))
-	case cq.Cursor.Sort == sortName:
-		start = len(pinned)
-		rest.Cursor = cq.Cursor
-	default:
-		return nil, ErrBadCursor
 	}
-	if start < len(pinned) {
-		page.Items = append(page.Items, pinned[start:min(len(pinned), start+cq.Limit)]...)
-		if start+cq.Limit < len(pinned) {
-			page.Next = &Cursor{Sort: pinnedCursor, Key: strconv.Itoa(start + cq.Limit), ID: "-"}
+	for _, p := range pinned {
+		if p.index < from {
+			continue
+		}
+		if len(page.Items) == cq.Limit {
+			page.Next = &Cursor{Sort: prefix + "pinned", Key: strconv.Itoa(p.index), ID: "-"}
 			return page, nil
 		}
+		page.Items = append(page.Items, p.item)
 	}
 	need := cq.Limit - len(page.Items)
 	rest.Limit = max(need, 1) // with the page full of pinned items, one more tells whether more follow
@@ -342,10 +374,48 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 	}
 	switch {
 	case need == 0 && len(more.Items) > 0:
-		page.Next = &Cursor{Sort: pinnedCursor, Key: strconv.Itoa(len(pinned)), ID: "-"}
+		page.Next = &Cursor{Sort: prefix + "pinned", Key: strconv.Itoa(math.MaxInt32), ID: "-"}
 	case need > 0:
 		page.Items = append(page.Items, more.Items...)
-		page.Next = more.Next
+		if more.Next != nil {
+			page.Next = &Cursor{Sort: prefix + more.Next.Sort, Key: more.Next.Key, ID: more.Next.ID}
+		}
 	}
 	return page, nil
+}
+
+// collectionsUsing returns the collections whose filter satisfies uses.
+func collectionsUsing(tx *gorm.DB, uses func(CollectionFilter) bool) ([]Collection, error) {
+	var all []Collection
+	if err := tx.Find(&all).Error; err != nil {
+		return nil, err
+	}
+	var out []Collection
+	for _, c := range all {
+		if uses(c.FilterValue()) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// PublicIDs returns those of ids that name public items, in their order: what an anonymous
+// reader may know of a collection's pinned items.
+func (s *Store) PublicIDs(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return []string{}, nil
+	}
+	var public []string
+	err := s.db.WithContext(ctx).Table("items AS i").Where("i.id IN ?", ids).
+		Where(publicSQL, sql.Named("now", s.clock())).Pluck("i.id", &public).Error
+	if err != nil {
+		return nil, wrap(err, "public pinned items")
+	}
+	out := []string{}
+	for _, id := range ids {
+		if slices.Contains(public, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

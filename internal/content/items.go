@@ -122,7 +122,7 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 		if err := checkReferences(tx, verr, it); err != nil {
 			return err
 		}
-		if err := view.checkFields(tx, verr, it, rendered); err != nil {
+		if err := view.checkFields(tx, verr, it, rendered, a, now); err != nil {
 			return err
 		}
 		if err := verr.Err(); err != nil {
@@ -251,7 +251,7 @@ func (s *Store) UpdateItem(ctx context.Context, a *Actor, id string, ifVersions 
 			if err := view.confirm(ctx, tx); err != nil {
 				return err
 			}
-			if err := view.checkFields(tx, verr, it, rendered); err != nil {
+			if err := view.checkFields(tx, verr, it, rendered, a, s.clock()); err != nil {
 				return err
 			}
 		}

@@ -16,7 +16,7 @@ import (
 // The item properties a list may sort by, and may select.
 var (
 	SortFields   = []string{"published_at", "updated_at", "created_at", "title"}
-	SelectFields = []string{"id", "type", "slug", "title", "summary", "body", "body_html", "fields", "tags", "status",
+	SelectFields = []string{"id", "type", "slug", "title", "summary", "body", "body_html", "fields", "fields_html", "tags", "status",
 		"published_at", "unpublish_at", "author", "version", "created_at", "updated_at", "deleted_at"}
 	// Statuses a signed-in caller may list.
 	ListStatuses = []string{"draft", "published", "any"}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -71,14 +72,14 @@ type Page struct {
 func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error) {
 	now := s.clock()
 	db := s.db.WithContext(ctx)
+	if err := s.resolveFieldFilters(ctx, &q); err != nil {
+		return nil, err
+	}
 	page := &Page{}
 	if q.Page > 0 {
 		if err := s.filter(db.Table("items AS i"), a, q, now).Count(&page.Total).Error; err != nil {
 			return nil, wrap(err, "count items")
 		}
-	}
-	if err := s.resolveFieldFilters(ctx, &q); err != nil {
-		return nil, err
 	}
 	query, err := s.listQuery(db, a, q, now)
 	if err != nil {
@@ -278,7 +279,7 @@ func (s *Store) resolveFieldFilters(ctx context.Context, q *Query) error {
 		switch defs[i].Kind {
 		case KindNumber, KindInteger:
 			n, err := strconv.ParseFloat(raw, 64)
-			if err != nil {
+			if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 				verr.Add("fields."+name, "must be a number")
 				continue
 			}

@@ -113,7 +113,7 @@ func (s *Store) RestoreRevision(ctx context.Context, a *Actor, itemID string, ve
 		if err := view.confirm(ctx, tx); err != nil {
 			return err
 		}
-		if err := view.checkFields(tx, verr, it, rendered); err != nil {
+		if err := view.checkFields(tx, verr, it, rendered, a, s.clock()); err != nil {
 			return err
 		}
 		if snap.Slug != it.Slug {

@@ -2,9 +2,11 @@ package content
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -16,7 +18,7 @@ import (
 var (
 	// ErrTagExists: a tag with the slug exists.
 	ErrTagExists = errors.New("a tag with this slug exists")
-	// ErrTagInUse: items carry the tag; deleting it needs detach.
+	// ErrTagInUse: items carry the tag, or collections filter on it; deleting it needs detach.
 	ErrTagInUse = errors.New("items carry this tag")
 )
 
@@ -118,13 +120,16 @@ func (s *Store) UpdateTag(ctx context.Context, slug string, ifVersions []int64, 
 		}
 		out.Version++
 		out.UpdatedAt = s.clock()
-		// The item links follow a new slug by ON UPDATE CASCADE.
+		// The item links follow a new slug by ON UPDATE CASCADE; collection filters, here.
 		err := tx.Model(&Tag{}).Where("slug = ?", slug).
 			Updates(map[string]any{"slug": out.Slug, "name": out.Name, "group": out.Group, "version": out.Version, "updated_at": out.UpdatedAt}).Error
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return ErrTagExists
 		}
-		return err
+		if err != nil || out.Slug == slug {
+			return err
+		}
+		return rewriteCollectionTags(tx, slug, &out.Slug, out.UpdatedAt)
 	})
 	if err != nil {
 		return nil, wrap(err, "update tag "+slug)
@@ -146,28 +151,39 @@ func (s *Store) DeleteTag(ctx context.Context, a *Actor, slug string, ifVersions
 		if len(ifVersions) > 0 && !slices.Contains(ifVersions, t.Version) {
 			return ErrStale
 		}
-		var ids []string
-		if err := tx.Model(&itemTag{}).Where("tag = ?", slug).Pluck("item_id", &ids).Error; err != nil {
+		var items []Item
+		err := tx.Table("items AS i").Select("i.*").
+			Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?)", slug).Find(&items).Error
+		if err != nil {
 			return err
 		}
-		if len(ids) > 0 && !detach {
+		cols, err := collectionsUsing(tx, func(f CollectionFilter) bool {
+			return slices.Contains(f.Tags, slug) || slices.Contains(f.TagsAny, slug)
+		})
+		if err != nil {
+			return err
+		}
+		if (len(items) > 0 || len(cols) > 0) && !detach {
 			return ErrTagInUse
 		}
+		if err := loadTags(ctx, tx, items); err != nil {
+			return err
+		}
 		now := s.clock()
-		for _, id := range ids {
-			it, err := s.find(ctx, tx, id)
-			if err != nil {
-				return err
-			}
+		for i := range items {
+			it := &items[i]
 			it.Tags = slices.DeleteFunc(it.Tags, func(x string) bool { return x == slug })
 			it.Version++
 			it.UpdatedAt = now
-			if err := tx.Model(&Item{}).Where("id = ?", id).Select("version", "updated_at").Updates(it).Error; err != nil {
+			if err := tx.Model(&Item{}).Where("id = ?", it.ID).Select("version", "updated_at").Updates(it).Error; err != nil {
 				return err
 			}
 			if err := saveRevision(tx, it, a, now); err != nil {
 				return err
 			}
+		}
+		if err := rewriteCollectionTags(tx, slug, nil, now); err != nil {
+			return err
 		}
 		if err := tx.Where("tag = ?", slug).Delete(&itemTag{}).Error; err != nil {
 			return err
@@ -175,4 +191,37 @@ func (s *Store) DeleteTag(ctx context.Context, a *Actor, slug string, ifVersions
 		return tx.Where("slug = ?", slug).Delete(&Tag{}).Error
 	})
 	return wrap(err, "delete tag "+slug)
+}
+
+// rewriteCollectionTags replaces the tag slug in every collection filter with to, or removes it
+// when to is nil, each changed collection getting a new version.
+func rewriteCollectionTags(tx *gorm.DB, slug string, to *string, now time.Time) error {
+	uses := func(f CollectionFilter) bool {
+		return slices.Contains(f.Tags, slug) || slices.Contains(f.TagsAny, slug)
+	}
+	cols, err := collectionsUsing(tx, uses)
+	if err != nil {
+		return err
+	}
+	for _, c := range cols {
+		f := c.FilterValue()
+		for _, list := range []*[]string{&f.Tags, &f.TagsAny} {
+			if to != nil {
+				for i, t := range *list {
+					if t == slug {
+						(*list)[i] = *to
+					}
+				}
+			} else {
+				*list = slices.DeleteFunc(*list, func(t string) bool { return t == slug })
+			}
+		}
+		b, _ := json.Marshal(f)
+		err := tx.Model(&Collection{}).Where("key = ?", c.Key).
+			Updates(map[string]any{"filter": string(b), "version": c.Version + 1, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -133,8 +133,11 @@ func checkTypeInput(verr *validation.Error, in TypeInput, known func(string) boo
 		if (f.MinLength != nil || f.MaxLength != nil) && !slices.Contains(lengthKinds, f.Kind) {
 			verr.Add(at("min_length"), "applies to text, markdown, url, email and list fields only")
 		}
-		if f.MinLength != nil && *f.MinLength < 0 || f.MaxLength != nil && *f.MaxLength < 1 {
-			verr.Add(at("max_length"), "lengths must be at least 0 (min_length) and 1 (max_length)")
+		if f.MinLength != nil && *f.MinLength < 0 {
+			verr.Add(at("min_length"), "must be at least 0")
+		}
+		if f.MaxLength != nil && *f.MaxLength < 1 {
+			verr.Add(at("max_length"), "must be at least 1")
 		}
 		if f.MinLength != nil && f.MaxLength != nil && *f.MinLength > *f.MaxLength {
 			verr.Add(at("min_length"), "is more than max_length")
@@ -171,7 +174,9 @@ func checkTypeInput(verr *validation.Error, in TypeInput, known func(string) boo
 			verr.Add(at("types"), "applies to reference fields only")
 		}
 		for j, t := range f.Types {
-			if !known(t) {
+			if slices.Index(f.Types, t) != j {
+				verr.Add(fmt.Sprintf("fields[%d].types[%d]", i, j), "repeats %q", t)
+			} else if !known(t) {
 				verr.Add(fmt.Sprintf("fields[%d].types[%d]", i, j), "%q is not a content type", t)
 			}
 		}
@@ -333,20 +338,22 @@ func rangeText(lo, hi *float64) string {
 	}
 }
 
-// checkReferences records references to items that do not exist (or are in the trash) or are
-// of a type the field does not allow.
-func checkItemReferences(tx *gorm.DB, verr *validation.Error, refs []reference) error {
+// checkItemReferences records references to items that do not exist, are in the trash, or are
+// of a type the field does not allow. An item the actor may not see is, for them, no item: its
+// type is never told. A nil actor sees every item (the system checking its own data).
+func checkItemReferences(tx *gorm.DB, verr *validation.Error, refs []reference, a *Actor, now time.Time) error {
 	for _, r := range refs {
-		var typ string
-		err := tx.Model(&Item{}).Where("id = ? AND deleted_at IS NULL", r.id).Limit(1).Pluck("type", &typ).Error
+		var it Item
+		err := tx.Select("id", "type", "status", "published_at", "unpublish_at", "author_id", "deleted_at").
+			Where("id = ? AND deleted_at IS NULL", r.id).Limit(1).Find(&it).Error
 		if err != nil {
 			return err
 		}
 		switch {
-		case typ == "":
+		case it.ID == "" || (a != nil && !canSee(a, &it, now)):
 			verr.Add(r.path, "names no item")
-		case len(r.types) > 0 && !slices.Contains(r.types, typ):
-			verr.Add(r.path, "names an item of type %s; it must be %s", typ, strings.Join(r.types, " or "))
+		case len(r.types) > 0 && !slices.Contains(r.types, it.Type):
+			verr.Add(r.path, "names an item of type %s; it must be %s", it.Type, strings.Join(r.types, " or "))
 		}
 	}
 	return nil
@@ -418,21 +425,18 @@ func (v *typeView) render(s *Store, fields json.RawMessage) (map[string]string, 
 // confirm re-reads the type inside the write transaction and fails if it changed since.
 func (v *typeView) confirm(ctx context.Context, tx *gorm.DB) error {
 	t, err := loadType(ctx, tx, v.t.Key)
-	if err != nil {
-		return err
+	if errors.Is(err, ErrNotFound) || (err == nil && t.Version != v.t.Version) {
+		return ErrTypeChanged // changed or deleted meanwhile
 	}
-	if t.Version != v.t.Version {
-		return ErrTypeChanged
-	}
-	return nil
+	return err
 }
 
 // checkFields validates an item's fields under the type, checks its references against the
 // database, and sets its FieldsHTML: the rendered values in rendered, and for markdown values
 // not rendered now (unchanged), the HTML the item had.
-func (v *typeView) checkFields(tx *gorm.DB, verr *validation.Error, it *Item, rendered map[string]string) error {
+func (v *typeView) checkFields(tx *gorm.DB, verr *validation.Error, it *Item, rendered map[string]string, a *Actor, now time.Time) error {
 	refs, markdown := v.check.check(verr, it.Type, it.Fields)
-	if err := checkItemReferences(tx, verr, refs); err != nil {
+	if err := checkItemReferences(tx, verr, refs, a, now); err != nil {
 		return err
 	}
 	var old map[string]string
@@ -450,5 +454,37 @@ func (v *typeView) checkFields(tx *gorm.DB, verr *validation.Error, it *Item, re
 		return err
 	}
 	it.FieldsHTML = string(b)
+	if verr.Err() == nil {
+		it.Fields = utcDatetimes(it.Fields, v.check.defs)
+	}
 	return nil
+}
+
+// utcDatetimes rewrites the values of datetime fields in UTC, as every time is stored, so that
+// equal times compare equal (in fields.NAME filters, too).
+func utcDatetimes(fields string, defs []FieldDef) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(fields), &m) != nil {
+		return fields
+	}
+	changed := false
+	for _, d := range defs {
+		var s string
+		if d.Kind != KindDatetime || json.Unmarshal(m[d.Name], &s) != nil {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			continue
+		}
+		if u := t.UTC().Format(time.RFC3339Nano); u != s {
+			m[d.Name], _ = json.Marshal(u)
+			changed = true
+		}
+	}
+	if !changed {
+		return fields
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }

@@ -47,6 +47,9 @@ func TestTypeDefinitionsAreChecked(t *testing.T) {
 		{"min above max", []FieldDef{{Name: "a", Kind: KindInteger, Min: ptr(5.0), Max: ptr(1.0)}}, "fields[0].min"},
 		{"min on text", []FieldDef{{Name: "a", Kind: KindText, Min: ptr(1.0)}}, "fields[0].min"},
 		{"length on a boolean", []FieldDef{{Name: "a", Kind: KindBoolean, MaxLength: ptr(3)}}, "fields[0].min_length"},
+		{"negative min_length", []FieldDef{{Name: "a", Kind: KindText, MinLength: ptr(-1)}}, "fields[0].min_length"},
+		{"zero max_length", []FieldDef{{Name: "a", Kind: KindText, MaxLength: ptr(0)}}, "fields[0].max_length"},
+		{"repeated reference type", []FieldDef{{Name: "a", Kind: KindReference, Types: []string{"news", "news"}}}, "fields[0].types[1]"},
 		{"min_length above max_length", []FieldDef{{Name: "a", Kind: KindText, MinLength: ptr(9), MaxLength: ptr(3)}}, "fields[0].min_length"},
 		{"reference to an unknown type", []FieldDef{{Name: "a", Kind: KindReference, Types: []string{"nope"}}}, "fields[0].types[0]"},
 		{"types on text", []FieldDef{{Name: "a", Kind: KindText, Types: []string{"news"}}}, "fields[0].types"},
@@ -360,5 +363,118 @@ func TestCollectionItems(t *testing.T) {
 	if _, err := f.store.CreateCollection(ctx, "bad", CollectionInput{Title: &title, Pinned: &[]string{"0193d5b4-0000-7000-8000-000000000000"},
 		Filter: &CollectionFilter{Tags: []string{"nope"}}, Sort: ptr("colour")}); len(fieldErrorsOf(err)) != 3 {
 		t.Errorf("bad collection = %v, want problems with pinned, filter.tags and sort", err)
+	}
+}
+
+func TestReviewFixesForTypesAndCollections(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+
+	t.Run("a reference to an item the author may not see names no item", func(t *testing.T) {
+		f.store.CreateType(ctx, "note", TypeInput{Name: "Note", Fields: []FieldDef{{Name: "about", Kind: KindReference, Types: []string{"article"}}}})
+		secret := f.create(t, f.author2, NewItem{Title: "Someone else's draft"})
+		_, err := f.store.CreateItem(ctx, f.author, NewItem{Type: "note", Title: "x", Fields: json.RawMessage(`{"about":"` + secret.ID + `"}`)})
+		var verr *validation.Error
+		if !errors.As(err, &verr) || verr.Fields[0].Message != "names no item" {
+			t.Errorf("= %v, want 'names no item' without the item's type", err)
+		}
+	})
+
+	t.Run("an optional field after an applied narrowing applies at once", func(t *testing.T) {
+		f.create(t, f.editor, NewItem{Type: "event", Title: "Old event"})
+		event, _ := f.store.FindType(ctx, "event")
+		required := append(slices.Clone(event.Defs()), FieldDef{Name: "host", Kind: KindText, Required: true})
+		if _, _, err := f.store.UpdateType(ctx, f.editor, "event", nil, TypeInput{Name: "Event", Fields: required}, true); err != nil {
+			t.Fatal(err)
+		}
+		more := append(slices.Clone(required), FieldDef{Name: "notes", Kind: KindText})
+		if _, plan, err := f.store.UpdateType(ctx, f.editor, "event", nil, TypeInput{Name: "Event", Fields: more}, false); err != nil || !plan.Applied || plan.Invalid == 0 {
+			t.Errorf("optional addition with items already invalid = %v (plan %+v)", err, plan)
+		}
+	})
+
+	t.Run("a field that becomes markdown is rendered", func(t *testing.T) {
+		f.store.CreateType(ctx, "memo", TypeInput{Name: "Memo", Fields: []FieldDef{{Name: "text", Kind: KindText}}})
+		it := f.create(t, f.editor, NewItem{Type: "memo", Title: "Memo", Fields: json.RawMessage(`{"text":"*hi*"}`)})
+		if _, _, err := f.store.UpdateType(ctx, f.editor, "memo", nil, TypeInput{Name: "Memo", Fields: []FieldDef{{Name: "text", Kind: KindMarkdown}}}, true); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := f.store.FindItem(ctx, f.editor, it.ID)
+		if !strings.Contains(after.FieldsHTML, "em") {
+			t.Errorf("fields_html after text became markdown = %s", after.FieldsHTML)
+		}
+	})
+
+	t.Run("datetimes are stored in UTC", func(t *testing.T) {
+		it := f.create(t, f.editor, NewItem{Type: "event", Title: "Tz", Fields: json.RawMessage(`{"starts_at":"2020-07-03T10:00:00+02:00","host":"x"}`)})
+		if !strings.Contains(it.Fields, `"2020-07-03T08:00:00Z"`) {
+			t.Errorf("fields = %s, want starts_at in UTC", it.Fields)
+		}
+	})
+
+	t.Run("field filters count right in page mode", func(t *testing.T) {
+		v, _ := url.ParseQuery("type=event&fields.location=Nowhere&page=1")
+		q, _ := ParseQuery(v, true)
+		page, err := f.store.ListItems(ctx, f.editor, ParseQueryStatus(q, "any"))
+		if err != nil || page.Total != 0 {
+			t.Errorf("total = %d, %v; want 0", page.Total, err)
+		}
+	})
+}
+
+// ParseQueryStatus sets a list's status, for tests that list as an editor.
+func ParseQueryStatus(q Query, status string) Query { q.Status = status; return q }
+
+func TestCollectionCursorsAndTags(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	var pinned []string
+	for i := range 3 {
+		pinned = append(pinned, f.publish(t, f.create(t, f.editor, NewItem{Title: fmt.Sprintf("P%d", i), Tags: []string{"cooperatives"}}), nil).ID)
+	}
+	title := "C"
+	for _, key := range []string{"one", "two"} {
+		if _, err := f.store.CreateCollection(ctx, key, CollectionInput{Title: &title, Pinned: &pinned, Filter: &CollectionFilter{Tags: []string{"covid-19"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := f.store.CollectionItems(ctx, "one", CollectionQuery{Limit: 1})
+	if err != nil || len(first.Items) != 1 || first.Items[0].ID != pinned[0] {
+		t.Fatalf("first page = %v", err)
+	}
+	// The first pinned item stops being public: the next page still starts at the second.
+	it, _ := f.store.FindItem(ctx, f.editor, pinned[0])
+	f.store.UnpublishItem(ctx, f.editor, it.ID, v(it.Version))
+	second, err := f.store.CollectionItems(ctx, "one", CollectionQuery{Limit: 1, Cursor: first.Next})
+	if err != nil || len(second.Items) != 1 || second.Items[0].ID != pinned[1] {
+		t.Errorf("second page after unpublishing pinned[0] = %v, %v; want pinned[1]", second, err)
+	}
+	// A cursor of one collection is refused by another.
+	if _, err := f.store.CollectionItems(ctx, "two", CollectionQuery{Limit: 1, Cursor: first.Next}); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("a cursor of one on two = %v, want ErrBadCursor", err)
+	}
+	// Renaming a tag follows into collection filters; deleting one a filter uses needs detach.
+	if _, err := f.store.UpdateTag(ctx, "covid-19", nil, TagInput{Slug: ptr("covid")}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := f.store.FindCollection(ctx, "one")
+	if got := c.FilterValue().Tags; !slices.Equal(got, []string{"covid"}) {
+		t.Errorf("filter after the rename = %v", got)
+	}
+	if err := f.store.DeleteTag(ctx, f.editor, "covid", nil, false); !errors.Is(err, ErrTagInUse) {
+		t.Errorf("delete a tag a filter uses = %v", err)
+	}
+	if err := f.store.DeleteTag(ctx, f.editor, "covid", nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.store.FindCollection(ctx, "one"); len(c.FilterValue().Tags) != 0 {
+		t.Errorf("filter after detach = %v", c.FilterValue().Tags)
+	}
+	// A type a collection lists cannot be deleted.
+	f.store.CreateType(ctx, "spare", TypeInput{Name: "Spare"})
+	types := CollectionFilter{Types: []string{"spare"}}
+	f.store.UpdateCollection(ctx, "two", nil, CollectionInput{Filter: &types})
+	if err := f.store.DeleteType(ctx, "spare", nil); !errors.Is(err, ErrTypeInUse) {
+		t.Errorf("delete a type a collection lists = %v", err)
 	}
 }

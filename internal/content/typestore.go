@@ -1,6 +1,7 @@
 package content
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,6 +63,12 @@ func (s *Store) CreateType(ctx context.Context, key string, in TypeInput) (*Type
 		if slices.Contains(known, key) {
 			return ErrTypeExists
 		}
+		// press-kit and press_kit would share the schema name PressKitFields in /openapi.json.
+		for _, k := range known {
+			if strings.NewReplacer("-", "", "_", "").Replace(k) == strings.NewReplacer("-", "", "_", "").Replace(key) {
+				verr.Add("key", "is too like the key of the type %s (they differ only in - and _)", k)
+			}
+		}
 		checkTypeInput(verr, in, func(k string) bool { return k == key || slices.Contains(known, k) })
 		if err := verr.Err(); err != nil {
 			return err
@@ -119,40 +126,51 @@ func (e *PlanError) Error() string {
 // UpdateType replaces a type's name, description and fields. A change that could make existing
 // items invalid (a field removed, a field made required, a kind changed, a constraint or the
 // values of an enum narrowed) is not applied unless apply is true: it returns a *PlanError with
-// what it would do. Applying removes the values of removed fields from the items that hold them,
-// as a new version of each (earlier revisions keep them); items that no longer validate for
-// other reasons stay as they are until their fields are next changed.
+// what it would do. Applying removes from the items every value the new definition has no field
+// for, as a new version of each (earlier revisions keep them), and re-renders the HTML of fields
+// that become markdown; items that no longer validate for other reasons stay as they are until
+// their fields are next changed.
+//
+// The plan validates every item of the type, which takes a while on a large type: it runs on the
+// read pool, before the write transaction, which then only checks that the type is still the
+// version planned for.
 func (s *Store) UpdateType(ctx context.Context, a *Actor, key string, ifVersions []int64, in TypeInput, apply bool) (*Type, *TypePlan, error) {
-	var (
-		out  *Type
-		plan TypePlan
-	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := loadType(ctx, tx, key)
-		if err != nil {
-			return err
-		}
-		if len(ifVersions) > 0 && !slices.Contains(ifVersions, cur.Version) {
-			return ErrStale
-		}
-		known, err := typeKeys(tx)
-		if err != nil {
-			return err
-		}
-		verr := &validation.Error{}
-		checkTypeInput(verr, in, func(k string) bool { return slices.Contains(known, k) })
-		if err := verr.Err(); err != nil {
-			return err
-		}
-		plan, err = s.planTypeChange(tx, cur, orEmpty(in.Fields))
-		if err != nil {
-			return err
-		}
-		if (len(plan.Changes) > 0 || plan.Invalid > 0) && !apply {
-			return &PlanError{Plan: plan}
-		}
+	cur, err := loadType(ctx, s.db, key)
+	if err != nil {
+		return nil, nil, wrap(err, "update type "+key)
+	}
+	if len(ifVersions) > 0 && !slices.Contains(ifVersions, cur.Version) {
+		return nil, nil, ErrStale
+	}
+	known, err := typeKeys(s.db.WithContext(ctx))
+	if err != nil {
+		return nil, nil, wrap(err, "update type "+key)
+	}
+	verr := &validation.Error{}
+	checkTypeInput(verr, in, func(k string) bool { return slices.Contains(known, k) })
+	if err := verr.Err(); err != nil {
+		return nil, nil, err
+	}
+	next := orEmpty(in.Fields)
+	plan, err := s.planTypeChange(s.db.WithContext(ctx), cur, next)
+	if err != nil {
+		return nil, nil, wrap(err, "plan type change "+key)
+	}
+	// Only what this change could break needs confirming: items that were already invalid
+	// (after an earlier applied change) do not hold up the next one.
+	if len(plan.Changes) > 0 && !apply {
+		return nil, nil, &PlanError{Plan: plan}
+	}
+	// Rendering for fields that become markdown happens here too, before the transaction.
+	rerendered, err := s.renderNewMarkdown(ctx, cur, next)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	var out *Type
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.clock()
-		defs, err := json.Marshal(orEmpty(in.Fields))
+		defs, err := json.Marshal(next)
 		if err != nil {
 			return err
 		}
@@ -164,9 +182,9 @@ func (s *Store) UpdateType(ctx context.Context, a *Actor, key string, ifVersions
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrStale
+			return ErrStale // changed since the plan was made
 		}
-		if err := s.stripRemovedFields(tx, a, key, cur.Defs(), in.Fields, now); err != nil {
+		if err := s.conformItems(tx, a, key, next, rerendered, now); err != nil {
 			return err
 		}
 		plan.Applied = true
@@ -180,8 +198,8 @@ func (s *Store) UpdateType(ctx context.Context, a *Actor, key string, ifVersions
 }
 
 // planTypeChange lists what could invalidate items, and validates every item of the type under
-// the new definitions.
-func (s *Store) planTypeChange(tx *gorm.DB, cur *Type, next []FieldDef) (TypePlan, error) {
+// the new definitions, without the values it has no field for (those applying removes).
+func (s *Store) planTypeChange(db *gorm.DB, cur *Type, next []FieldDef) (TypePlan, error) {
 	var plan TypePlan
 	old := cur.Defs()
 	for _, o := range old {
@@ -200,33 +218,20 @@ func (s *Store) planTypeChange(tx *gorm.DB, cur *Type, next []FieldDef) (TypePla
 		}
 	}
 	var items []Item
-	if err := tx.Select("id", "type", "fields").Where("type = ?", cur.Key).Order("id").Find(&items).Error; err != nil {
+	if err := db.Select("id", "type", "fields").Where("type = ?", cur.Key).Order("id").Find(&items).Error; err != nil {
 		return plan, err
 	}
 	check := newFieldCheck(next)
-	removed := func(name string) bool {
-		return !slices.ContainsFunc(next, func(n FieldDef) bool { return n.Name == name })
-	}
+	now := s.clock()
 	for _, it := range items {
 		plan.Items++
-		var values map[string]json.RawMessage
-		_ = json.Unmarshal([]byte(it.Fields), &values)
-		kept := map[string]json.RawMessage{}
-		stripped := false
-		for k, v := range values {
-			if removed(k) {
-				stripped = true
-				continue
-			}
-			kept[k] = v
-		}
-		if stripped {
+		kept := keepDefined(it.Fields, next)
+		if kept != it.Fields {
 			plan.Stripped++
 		}
-		b, _ := json.Marshal(kept)
 		verr := &validation.Error{}
-		refs, _ := check.check(verr, cur.Key, string(b))
-		if err := checkItemReferences(tx, verr, refs); err != nil {
+		refs, _ := check.check(verr, cur.Key, kept)
+		if err := checkItemReferences(db, verr, refs, nil, now); err != nil {
 			return plan, err
 		}
 		if verr.Err() != nil {
@@ -237,6 +242,64 @@ func (s *Store) planTypeChange(tx *gorm.DB, cur *Type, next []FieldDef) (TypePla
 		}
 	}
 	return plan, nil
+}
+
+// keepDefined returns a fields object with only the values that defs has fields for; the same
+// text when nothing goes.
+func keepDefined(fields string, defs []FieldDef) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(fields), &m) != nil {
+		return fields
+	}
+	n := len(m)
+	for k := range m {
+		if !slices.ContainsFunc(defs, func(d FieldDef) bool { return d.Name == k }) {
+			delete(m, k)
+		}
+	}
+	if len(m) == n {
+		return fields
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// renderNewMarkdown renders, for each item of the type, the values of fields that become
+// markdown in next: item id → field → HTML.
+func (s *Store) renderNewMarkdown(ctx context.Context, cur *Type, next []FieldDef) (map[string]map[string]string, error) {
+	var names []string
+	for _, n := range next {
+		if n.Kind == KindMarkdown && !slices.ContainsFunc(cur.Defs(), func(o FieldDef) bool { return o.Name == n.Name && o.Kind == KindMarkdown }) {
+			names = append(names, n.Name)
+		}
+	}
+	out := map[string]map[string]string{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	var items []Item
+	if err := s.db.WithContext(ctx).Select("id", "fields").Where("type = ?", cur.Key).Find(&items).Error; err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		var values map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(it.Fields), &values)
+		for _, name := range names {
+			var src string
+			if json.Unmarshal(values[name], &src) != nil {
+				continue
+			}
+			html, err := s.renderer.Render(src)
+			if err != nil {
+				return nil, fmt.Errorf("render %s of item %s: %w", name, it.ID, err)
+			}
+			if out[it.ID] == nil {
+				out[it.ID] = map[string]string{}
+			}
+			out[it.ID][name] = html
+		}
+	}
+	return out, nil
 }
 
 // narrowing says how a changed field definition could reject values the old one accepted, or "".
@@ -269,35 +332,48 @@ func tighterHighF(o, n *float64) bool {
 	return n != nil && (o == nil || *n < *o)
 }
 
-// stripRemovedFields removes the values of fields the type no longer has from its items, each
-// as a new version with a revision by the actor.
-func (s *Store) stripRemovedFields(tx *gorm.DB, a *Actor, key string, old, next []FieldDef, now time.Time) error {
-	var removed []string
-	for _, o := range old {
-		if !slices.ContainsFunc(next, func(n FieldDef) bool { return n.Name == o.Name }) {
-			removed = append(removed, o.Name)
-		}
-	}
-	if len(removed) == 0 {
-		return nil
-	}
-	var ids []string
-	if err := tx.Model(&Item{}).Where("type = ?", key).Pluck("id", &ids).Error; err != nil {
+// conformItems brings the items of a type in line with its new definitions, each changed item
+// as a new version with a revision by the actor: values the type has no field for are removed,
+// and fields_html holds exactly the markdown fields (rerendered gives the HTML of fields that
+// just became markdown).
+func (s *Store) conformItems(tx *gorm.DB, a *Actor, key string, next []FieldDef, rerendered map[string]map[string]string, now time.Time) error {
+	var items []Item
+	if err := tx.Table("items AS i").Select("i.*").Where("i.type = ?", key).Find(&items).Error; err != nil {
 		return err
 	}
-	for _, id := range ids {
-		it, err := s.find(tx.Statement.Context, tx, id)
-		if err != nil {
-			return err
+	var changed []Item
+	for _, it := range items {
+		fields := keepDefined(it.Fields, next)
+		var oldHTML map[string]string
+		_ = json.Unmarshal([]byte(it.FieldsHTML), &oldHTML)
+		html := map[string]string{}
+		var values map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(fields), &values)
+		for _, d := range next {
+			if _, ok := values[d.Name]; !ok || d.Kind != KindMarkdown {
+				continue
+			}
+			if h, ok := rerendered[it.ID][d.Name]; ok {
+				html[d.Name] = h
+			} else {
+				html[d.Name] = oldHTML[d.Name]
+			}
 		}
-		fields, html := withoutKeys(it.Fields, removed), withoutKeys(it.FieldsHTML, removed)
-		if fields == it.Fields && html == it.FieldsHTML {
+		b, _ := json.Marshal(html)
+		if fields == it.Fields && string(b) == cmp.Or(it.FieldsHTML, "{}") {
 			continue
 		}
-		it.Fields, it.FieldsHTML = fields, html
+		it.Fields, it.FieldsHTML = fields, string(b)
+		changed = append(changed, it)
+	}
+	if err := loadTags(tx.Statement.Context, tx, changed); err != nil {
+		return err
+	}
+	for i := range changed {
+		it := &changed[i]
 		it.Version++
 		it.UpdatedAt = now
-		if err := tx.Model(&Item{}).Where("id = ?", id).
+		if err := tx.Model(&Item{}).Where("id = ?", it.ID).
 			Select("fields", "fields_html", "version", "updated_at").Updates(it).Error; err != nil {
 			return err
 		}
@@ -306,23 +382,6 @@ func (s *Store) stripRemovedFields(tx *gorm.DB, a *Actor, key string, old, next 
 		}
 	}
 	return nil
-}
-
-// withoutKeys returns a JSON object without keys; the same text when none were there.
-func withoutKeys(obj string, keys []string) string {
-	var m map[string]json.RawMessage
-	if json.Unmarshal([]byte(obj), &m) != nil {
-		return obj
-	}
-	n := len(m)
-	for _, k := range keys {
-		delete(m, k)
-	}
-	if len(m) == n {
-		return obj
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
 }
 
 // DeleteType deletes a type no item uses (ErrTypeInUse otherwise, trashed items included).
@@ -352,6 +411,13 @@ func (s *Store) DeleteType(ctx context.Context, key string, ifVersions []int64) 
 					return fmt.Errorf("%w: the field %s of type %s refers to it", ErrTypeInUse, d.Name, t.Key)
 				}
 			}
+		}
+		cols, err := collectionsUsing(tx, func(f CollectionFilter) bool { return slices.Contains(f.Types, key) })
+		if err != nil {
+			return err
+		}
+		if len(cols) > 0 {
+			return fmt.Errorf("%w: the collection %s lists it", ErrTypeInUse, cols[0].Key)
 		}
 		return tx.Where("key = ?", key).Delete(&Type{}).Error
 	})

@@ -6,6 +6,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -134,9 +135,10 @@ func Load(ctx context.Context, store *content.Store, a *content.Actor) (bool, er
 	if n > 0 {
 		return false, nil
 	}
+	// A database without items may still have tags, or the collection: the demo reuses them.
 	for _, t := range tags {
 		group := t.group
-		if _, err := store.CreateTag(ctx, t.slug, t.name, &group); err != nil {
+		if _, err := store.CreateTag(ctx, t.slug, t.name, &group); err != nil && !errors.Is(err, content.ErrTagExists) {
 			return false, fmt.Errorf("demo tag %s: %w", t.slug, err)
 		}
 	}
@@ -170,10 +172,14 @@ func Load(ctx context.Context, store *content.Store, a *content.Actor) (bool, er
 	}
 	title, sort := "ILO's work on cooperatives in Asia and the Pacific", "-published_at"
 	description := "The ILO's news, articles, interviews and events about cooperatives in Asia and the Pacific, newest first, with the next event on top."
-	_, err = store.CreateCollection(ctx, CollectionKey, content.CollectionInput{
+	in := content.CollectionInput{
 		Title: &title, Description: &description, Sort: &sort, Pinned: &pinned,
 		Filter: &content.CollectionFilter{Tags: []string{"cooperatives", "asia-and-the-pacific"}},
-	})
+	}
+	_, err = store.CreateCollection(ctx, CollectionKey, in)
+	if errors.Is(err, content.ErrCollectionExists) {
+		_, err = store.UpdateCollection(ctx, CollectionKey, nil, in)
+	}
 	if err != nil {
 		return false, fmt.Errorf("demo collection: %w", err)
 	}

@@ -28,4 +28,4 @@ CREATE TABLE collections (
 -- +goose Down
 DROP TABLE collections;
 ALTER TABLE items DROP COLUMN fields_html;
-UPDATE types SET fields = '[]';
+UPDATE types SET fields = '[]' WHERE key IN ('article', 'news', 'event', 'interview');
