@@ -203,6 +203,7 @@ func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@Param			cursor			query		string	false	"The next_cursor of the previous page"
 //	@Param			page			query		int		false	"A page number, instead of a cursor"	minimum(1)
 //	@Param			select			query		string	false	"Item properties to return, comma-separated (id is always returned)"
+//	@Param			q				query		string	false	"Full-text search within the collection (pinned items included), by relevance"	maxLength(200)
 //	@Param			If-None-Match	header		string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200				{object}	ItemList
 //	@Success		304				"Not modified"
@@ -215,13 +216,13 @@ func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@Router			/api/v1/collections/{key}/items [get]
 func collectionItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := checkQuery(c, "limit", "cursor", "page", "select"); err != nil {
+		if err := checkQuery(c, "limit", "cursor", "page", "select", "q"); err != nil {
 			return err
 		}
-		// The item-list parser checks limit, page and select; the cursor is the collection's own.
+		// The item-list parser checks limit, page, select and q; the cursor is the collection's own.
 		v := c.QueryParams()
 		values := map[string][]string{}
-		for _, k := range []string{"limit", "page", "select"} {
+		for _, k := range []string{"limit", "page", "select", "q"} {
 			if v.Has(k) {
 				values[k] = v[k]
 			}
@@ -230,7 +231,7 @@ func collectionItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		if err != nil {
 			return queryError(err)
 		}
-		cq := content.CollectionQuery{Limit: q.Limit, Page: q.Page}
+		cq := content.CollectionQuery{Limit: q.Limit, Page: q.Page, Q: q.Q}
 		if s := v.Get("cursor"); s != "" {
 			if q.Page > 0 {
 				return queryProblem("cursor", "cannot be combined with page")

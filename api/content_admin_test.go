@@ -169,3 +169,35 @@ func TestContentReviewFixesOverHTTP(t *testing.T) {
 		t.Errorf("select=fields_html = %d", rec.Code)
 	}
 }
+
+func TestSearchOverHTTP(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Coopératives <en> Timor-Leste", "tags": []string{"cooperatives"}})
+	f.act(t, f.editor, it, "publish", nil)
+	other := f.newItem(t, f.editor, map[string]any{"title": "Unrelated", "body": "nothing"})
+	other = decode[Item](t, f.act(t, f.editor, other, "publish", nil))
+	f.send(t, "POST", "/api/v1/collections", f.editor, map[string]any{"key": "c", "title": "C", "pinned": []string{other.ID},
+		"filter": map[string]any{"tags": []string{"cooperatives"}}})
+
+	list := decode[ItemList](t, f.send(t, "GET", "/api/v1/items?q=cooperatives+tim", "", nil))
+	if len(list.Data) != 1 || list.Data[0].Search == nil {
+		t.Fatalf("search = %+v", list.Data)
+	}
+	snippet := list.Data[0].Search.Snippet
+	if !strings.Contains(snippet, "<mark>Coopératives</mark>") || !strings.Contains(snippet, "&lt;en&gt;") || list.Data[0].Search.Score <= 0 {
+		t.Errorf("snippet = %q, score %v; want marked matches and the item's own < > escaped", snippet, list.Data[0].Search.Score)
+	}
+	if plain := decode[ItemList](t, f.send(t, "GET", "/api/v1/items", "", nil)); plain.Data[0].Search != nil {
+		t.Error("an item outside search results carries search")
+	}
+	// A collection's search ranks its pinned items with the rest.
+	got := decode[ItemList](t, f.send(t, "GET", "/api/v1/collections/c/items?q=unrelated", "", nil))
+	if len(got.Data) != 1 || got.Data[0].ID != other.ID {
+		t.Errorf("collection search = %+v", got.Data)
+	}
+	for _, q := range []string{`%22`, `NEAR(`, `a+OR+b`, `*`, `%27%3B--`} {
+		if rec := f.send(t, "GET", "/api/v1/items?q="+q, "", nil); rec.Code != http.StatusOK {
+			t.Errorf("q=%s = %d %s", q, rec.Code, rec.Body)
+		}
+	}
+}

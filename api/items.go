@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -47,7 +49,17 @@ type Item struct {
 	UpdatedAt time.Time `json:"updated_at" format:"date-time"`
 	// When it went to the trash; only on trashed items.
 	DeletedAt *time.Time `json:"deleted_at,omitempty" validate:"optional" format:"date-time"`
+	// In search results (q=) only: how the item matched.
+	Search *ItemSearch `json:"search,omitempty" validate:"optional"`
 } //	@name	Item
+
+// ItemSearch tells how an item matched a search.
+type ItemSearch struct {
+	// Relevance: higher is better (bm25, with words in the title counting most).
+	Score float64 `json:"score" example:"7.42"`
+	// The text around the matches, HTML-escaped, the matched words in <mark>.
+	Snippet string `json:"snippet" example:"Strengthening <mark>cooperatives</mark> towards socio-economic development…"`
+} //	@name	ItemSearch
 
 // ItemAuthor is who created an item.
 type ItemAuthor struct {
@@ -126,7 +138,19 @@ func itemResponse(it *content.Item) Item {
 		PublishedAt: it.PublishedAt, UnpublishAt: it.UnpublishAt,
 		Author:  ItemAuthor{ID: it.AuthorID, Name: it.AuthorName},
 		Version: it.Version, CreatedAt: it.CreatedAt, UpdatedAt: it.UpdatedAt, DeletedAt: it.DeletedAt,
+		Search: searchResponse(it),
 	}
+}
+
+// searchResponse is how an item matched a search, or nil outside search results. The snippet's
+// text is the item's, so it is escaped before the match markers become <mark>.
+func searchResponse(it *content.Item) *ItemSearch {
+	if it.SearchRank == nil {
+		return nil
+	}
+	snippet := html.EscapeString(it.SearchSnippet)
+	snippet = strings.NewReplacer(content.MarkStart, "<mark>", content.MarkEnd, "</mark>").Replace(snippet)
+	return &ItemSearch{Score: -*it.SearchRank, Snippet: snippet}
 }
 
 // actor returns the caller as the content domain sees them: nil when anonymous.
@@ -156,6 +180,8 @@ func actor(c echo.Context) *content.Actor {
 //	@Param			cursor				query		string	false	"The next_cursor of the previous page"
 //	@Param			page				query		int		false	"A page number, instead of a cursor"	minimum(1)
 //	@Param			select				query		string	false	"Item properties to return, comma-separated (id is always returned)"
+//	@Param			q					query		string	false	"Full-text search of title, summary, body and tag names; accents ignored, the last word matches as a prefix; results by relevance unless sort is given, each with search.snippet"	maxLength(200)
+//	@Param			fields.NAME			query		string	false	"Equality on a field of the type (replace NAME; needs exactly one type)"
 //	@Param			status				query		string	false	"With credentials: draft, published or any"	Enums(draft, published, any)
 //	@Param			trashed				query		bool	false	"With credentials: list the trash"
 //	@Param			If-None-Match		header		string	false	"An ETag from an earlier response; a match gets 304"

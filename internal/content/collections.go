@@ -246,6 +246,8 @@ type CollectionQuery struct {
 	Limit  int
 	Page   int // 1-based; 0 in cursor mode
 	Cursor *Cursor
+	// Q searches the collection: its pinned and filtered items alike, by relevance.
+	Q string
 }
 
 // pinnedItem is a public pinned item and its place in the collection's pinned list.
@@ -301,6 +303,15 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 	f := c.FilterValue()
 	sortField, desc := strings.CutPrefix(c.Sort, "-")
 	rest := Query{Types: f.Types, Tags: f.Tags, TagsAny: f.TagsAny, Sort: sortField, Desc: desc, Limit: cq.Limit}
+	if cq.Q != "" {
+		// A search of the collection: what the filter matches, and the public pinned items too
+		// (as ids, whatever the filter), ranked together.
+		rest.Q, rest.Sort, rest.Desc = cq.Q, SortRelevance, false
+		for _, p := range pinned {
+			rest.orIDs = append(rest.orIDs, p.item.ID)
+		}
+		pinned = nil
+	}
 	for _, p := range pinned {
 		rest.exclude = append(rest.exclude, p.item.ID)
 	}

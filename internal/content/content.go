@@ -44,6 +44,10 @@ type Item struct {
 	// Read with the item, not columns of it.
 	Tags       []string `gorm:"-"`
 	AuthorName string   `gorm:"->;-:migration"`
+	// In search results only: the relevance (bm25: lower is better) and a snippet of the text
+	// around the matches, marked with MarkStart and MarkEnd.
+	SearchRank    *float64 `gorm:"column:search_rank;->;-:migration"`
+	SearchSnippet string   `gorm:"column:search_snippet;->;-:migration"`
 }
 
 // Public reports whether anyone may read the item at now: published, published_at reached,

@@ -21,6 +21,8 @@ func FuzzParseQuery(f *testing.F) {
 		"type=news'%20OR%201=1--", "sort=title;DROP TABLE items", "limit=99999999999999999999", "author=00000000-0000-0000-0000-000000000000",
 		"cursor=" + Cursor{Sort: "-published_at", Key: "2020-01-01T00:00:00Z", ID: "' OR 1=1"}.Encode(),
 		"cursor=" + Cursor{Sort: "title", Key: "'); DROP TABLE items; --", ID: "x"}.Encode() + "&sort=title",
+		"q=%22unbalanced", "q=NEAR(a+b)", "q=a+OR+b+NOT+c", "q=*", "q=title%3Ax", "q=%00%01", "q=co&type=news&tag=x&page=2",
+		"q=x&cursor=" + Cursor{Sort: SortRelevance, Key: "NaN", ID: "x"}.Encode(),
 	} {
 		f.Add(seed)
 	}
@@ -34,7 +36,8 @@ func FuzzParseQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if q.Limit < 1 || q.Limit > MaxLimit || !slices.Contains(SortFields, q.Sort) {
+		sortOK := slices.Contains(SortFields, q.Sort) || (q.Sort == SortRelevance && q.Q != "")
+		if q.Limit < 1 || q.Limit > MaxLimit || !sortOK {
 			t.Fatalf("ParseQuery(%q) accepted %+v", raw, q)
 		}
 		if _, err := fx.store.ListItems(t.Context(), fx.editor, q); err != nil && !errors.Is(err, ErrBadCursor) {

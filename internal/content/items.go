@@ -142,6 +142,9 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 		if err := saveTags(tx, it); err != nil {
 			return err
 		}
+		if err := reindex(tx, it.ID); err != nil {
+			return err
+		}
 		if err := saveRevision(tx, it, a, now); err != nil {
 			return err
 		}
@@ -403,6 +406,9 @@ func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersions []in
 			if err := saveTags(tx, it); err != nil {
 				return err
 			}
+		}
+		if err := reindex(tx, id); err != nil {
+			return err
 		}
 		if err := saveRevision(tx, it, a, now); err != nil {
 			return err

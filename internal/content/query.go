@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/foliocms/folio/internal/validation"
 )
@@ -21,7 +22,9 @@ var (
 	// Statuses a signed-in caller may list.
 	ListStatuses = []string{"draft", "published", "any"}
 	// queryParams are the parameters of an item list.
-	queryParams = []string{"type", "tag", "tag_any", "author", "published_after", "published_before", "sort",
+	// The order of search results when no sort is given.
+	SortRelevance = "relevance"
+	queryParams   = []string{"type", "tag", "tag_any", "author", "published_after", "published_before", "sort",
 		"limit", "cursor", "page", "select", "status", "trashed", "q"}
 )
 
@@ -48,10 +51,12 @@ type Query struct {
 	Select          []string
 	Status          string // "" (public items), draft, published or any
 	Trashed         bool
+	Q               string            // full-text search; with it the default order is relevance
 	Fields          map[string]string // fields.NAME=VALUE: equality on a field of the (one) type
 
 	fieldFilters []fieldFilter // Fields, checked against the type and converted
 	exclude      []string      // item ids left out (a collection's pinned items)
+	orIDs        []string      // item ids let in whatever the type and tag filters say
 }
 
 // Cursor is the position after the last item of a page: its sort key and id. It names its sort,
@@ -148,6 +153,15 @@ func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 		}
 		q.Sort, q.Desc = field, desc
 	}
+	if strings.TrimSpace(v.Get("q")) != "" { // an empty search is no search
+		q.Q = v.Get("q")
+		switch {
+		case utf8.RuneCountInString(q.Q) > 200:
+			verr.Add("q", "must be at most 200 characters")
+		case !v.Has("sort"):
+			q.Sort, q.Desc = SortRelevance, false
+		}
+	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxLimit {
@@ -181,9 +195,6 @@ func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 		if !slices.Contains(q.Select, "id") {
 			q.Select = append([]string{"id"}, q.Select...)
 		}
-	}
-	if v.Has("q") {
-		verr.Add("q", "full-text search is not available yet")
 	}
 	if s := v.Get("status"); s != "" {
 		if !slices.Contains(ListStatuses, s) {

@@ -107,8 +107,12 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 	if q.Desc {
 		dir = "DESC"
 	}
+	columns := "i.*, u.name AS author_name"
+	if q.Q != "" {
+		columns += ", " + searchRank + " AS search_rank, " + searchSnippet + " AS search_snippet"
+	}
 	query := s.filter(db.Table("items AS i"), a, q, now).
-		Select("i.*, u.name AS author_name").Joins("JOIN users u ON u.id = i.author_id").
+		Select(columns).Joins("JOIN users u ON u.id = i.author_id").
 		Order(fmt.Sprintf("%s %s, i.id %s", expr, dir, dir))
 	if q.Page > 0 {
 		return query.Offset((q.Page - 1) * q.Limit).Limit(q.Limit), nil
@@ -206,19 +210,12 @@ func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
 
 // matching applies q's filters, visibility aside.
 func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
-	switch len(q.Types) {
-	case 0:
-	case 1:
-		// Equality, not IN: SQLite reads the type's index in order only for an equality.
-		db = db.Where("i.type = ?", q.Types[0])
-	default:
-		db = db.Where("i.type IN ?", q.Types)
-	}
-	for _, t := range q.Tags {
-		db = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?)", t)
-	}
-	if len(q.TagsAny) > 0 {
-		db = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag IN ?)", q.TagsAny)
+	if cond, ok := typeAndTags(db.Session(&gorm.Session{NewDB: true}), q); ok {
+		if len(q.orIDs) > 0 {
+			// A group: (type and tags) OR one of the ids; visibility and the rest still apply.
+			cond = db.Session(&gorm.Session{NewDB: true}).Where(cond).Or("i.id IN ?", q.orIDs)
+		}
+		db = db.Where(cond)
 	}
 	if q.Author != "" {
 		db = db.Where("i.author_id = ?", q.Author)
@@ -228,6 +225,14 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 	}
 	if q.PublishedBefore != nil {
 		db = db.Where("i.published_at < ?", *q.PublishedBefore)
+	}
+	if q.Q != "" {
+		db = db.Joins("JOIN items_fts ON items_fts.rowid = i.seq")
+		if fts := ftsQuery(q.Q); fts != "" {
+			db = db.Where("items_fts MATCH ?", fts)
+		} else {
+			db = db.Where("1 = 0") // nothing searchable: no results
+		}
 	}
 	if len(q.exclude) > 0 {
 		db = db.Where("i.id NOT IN ?", q.exclude)
@@ -310,6 +315,9 @@ func (s *Store) resolveFieldFilters(ctx context.Context, q *Query) error {
 // published_at, by their creation time; public lists use the column itself, which the
 // published-items indexes hold.
 func sortExpr(q Query) string {
+	if q.Sort == SortRelevance {
+		return searchRank
+	}
 	if q.Sort == "published_at" && (q.Status == "draft" || q.Status == "any" || q.Trashed) {
 		return "COALESCE(i.published_at, i.created_at)"
 	}
@@ -320,6 +328,11 @@ func sortExpr(q Query) string {
 func sortValue(q Query, it *Item) string {
 	var t time.Time
 	switch q.Sort {
+	case SortRelevance:
+		if it.SearchRank != nil {
+			return rankKey(*it.SearchRank)
+		}
+		return "0"
 	case "title":
 		return it.Title
 	case "updated_at":
@@ -337,8 +350,15 @@ func sortValue(q Query, it *Item) string {
 
 // cursorKey turns a cursor's key back into the value the database compares with.
 func cursorKey(sort, key string) (any, error) {
-	if sort == "title" {
+	switch sort {
+	case "title":
 		return key, nil
+	case SortRelevance:
+		f, err := strconv.ParseFloat(key, 64)
+		if err != nil {
+			return nil, ErrBadCursor
+		}
+		return f, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, key)
 	if err != nil {
@@ -389,4 +409,24 @@ func (s *Store) CountItems(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Item{}).Count(&n).Error
 	return n, wrap(err, "count items")
+}
+
+// typeAndTags is the condition of q's type and tag filters, and whether there is one.
+func typeAndTags(db *gorm.DB, q Query) (*gorm.DB, bool) {
+	any := false
+	switch len(q.Types) {
+	case 0:
+	case 1:
+		// Equality, not IN: SQLite reads the type's index in order only for an equality.
+		db, any = db.Where("i.type = ?", q.Types[0]), true
+	default:
+		db, any = db.Where("i.type IN ?", q.Types), true
+	}
+	for _, t := range q.Tags {
+		db, any = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?)", t), true
+	}
+	if len(q.TagsAny) > 0 {
+		db, any = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag IN ?)", q.TagsAny), true
+	}
+	return db, any
 }

@@ -126,8 +126,21 @@ func (s *Store) UpdateTag(ctx context.Context, slug string, ifVersions []int64, 
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return ErrTagExists
 		}
-		if err != nil || out.Slug == slug {
+		if err != nil {
 			return err
+		}
+		// The search index holds tag names: the items that carry the tag are indexed again.
+		var ids []string
+		if err := tx.Model(&itemTag{}).Where("tag = ?", out.Slug).Pluck("item_id", &ids).Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := reindex(tx, id); err != nil {
+				return err
+			}
+		}
+		if out.Slug == slug {
+			return nil
 		}
 		return rewriteCollectionTags(tx, slug, &out.Slug, out.UpdatedAt)
 	})
@@ -187,6 +200,11 @@ func (s *Store) DeleteTag(ctx context.Context, a *Actor, slug string, ifVersions
 		}
 		if err := tx.Where("tag = ?", slug).Delete(&itemTag{}).Error; err != nil {
 			return err
+		}
+		for _, it := range items {
+			if err := reindex(tx, it.ID); err != nil {
+				return err
+			}
 		}
 		return tx.Where("slug = ?", slug).Delete(&Tag{}).Error
 	})
