@@ -20,6 +20,7 @@ import (
 
 	"github.com/foliocms/folio/api"
 	"github.com/foliocms/folio/internal/auth"
+	"github.com/foliocms/folio/internal/changes"
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
@@ -85,20 +86,30 @@ const firstAdminBanner = `
 //
 // A generated first-admin password goes to stderr directly, not through the logger: it must
 // reach the operator whatever FOLIO_LOG_LEVEL says, and it must not be in the structured log.
-func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*gorm.DB, *auth.Store, error) {
+func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*openedDB, error) {
 	db, err := database.Open(ctx, database.Options{Path: cfg.DB, Logger: logger})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	accounts, err := prepare(ctx, db, cfg, logger, stderr)
+	o, err := prepare(ctx, db, cfg, logger, stderr)
 	if err != nil {
 		_ = database.Close(db)
-		return nil, nil, err
+		return nil, err
 	}
-	return db, accounts, nil
+	return o, nil
 }
 
-func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*auth.Store, error) {
+// openedDB is a migrated database with the stores on it.
+type openedDB struct {
+	db       *gorm.DB
+	changes  *changes.Generation // raised by every write of the stores below
+	accounts *auth.Store
+	content  *content.Store
+}
+
+func (o *openedDB) close() error { return database.Close(o.db) }
+
+func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*openedDB, error) {
 	applied, err := database.Migrate(ctx, db)
 	for _, r := range applied {
 		logger.Info("migration applied", "migration", r.Source.Path, "duration_ms", r.Duration.Milliseconds())
@@ -110,9 +121,18 @@ func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.L
 	if err != nil {
 		return nil, err
 	}
-	accounts := auth.NewStore(db, auth.Options{Keys: keys, AccessTTL: cfg.AccessTokenTTL})
+	gen, err := changes.New(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	o := &openedDB{
+		db:       db,
+		changes:  gen,
+		accounts: auth.NewStore(db, auth.Options{Keys: keys, AccessTTL: cfg.AccessTokenTTL, Changes: gen}),
+		content:  content.NewStore(db, content.Options{Changes: gen}),
+	}
 	email := cmp.Or(cfg.AdminEmail, defaultAdminEmail)
-	password, err := accounts.EnsureFirstAdmin(ctx, email, cfg.AdminPassword)
+	password, err := o.accounts.EnsureFirstAdmin(ctx, email, cfg.AdminPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +144,7 @@ func prepare(ctx context.Context, db *gorm.DB, cfg config.Config, logger *slog.L
 		logger.Warn("first admin created with a generated password, printed once to standard error", "email", email)
 		fmt.Fprintf(stderr, firstAdminBanner, email, password)
 	}
-	return accounts, nil
+	return o, nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
@@ -139,28 +159,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	if len(cfg.Args) > 0 {
 		return usageError(fmt.Sprintf("serve takes no arguments, got %q", cfg.Args))
 	}
-	db, accounts, err := openDatabase(ctx, cfg, logger, stderr)
+	o, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := database.Close(db); err != nil {
+		if err := o.close(); err != nil {
 			logger.Error("close database", "error", err)
 		}
 	}()
 
-	items := content.NewStore(db, content.Options{})
 	if loadDemo {
-		if err := loadDemoContent(ctx, logger, accounts, items); err != nil {
+		if err := loadDemoContent(ctx, logger, o.accounts, o.content); err != nil {
 			return err
 		}
 	}
 
+	// Writes by other processes on the database (an import, another server) reach this one's
+	// response cache within a second.
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go o.changes.Watch(watchCtx, time.Second, logger)
+
 	reg := api.NewRegistry()
 	handler := api.NewServer(cfg, logger, reg, api.Deps{
-		Ping:     func(ctx context.Context) error { return database.Ping(ctx, db) },
-		Accounts: accounts,
-		Content:  items,
+		Ping:     func(ctx context.Context) error { return database.Ping(ctx, o.db) },
+		Accounts: o.accounts,
+		Content:  o.content,
+		Changes:  o.changes,
 	})
 
 	var lc net.ListenConfig
@@ -328,13 +354,13 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if _, err := os.Stat(cfg.DB); err != nil {
 		return fmt.Errorf("backup: no database at %s: %w", cfg.DB, err)
 	}
-	db, _, err := openDatabase(ctx, cfg, logger, stderr)
+	o, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
-	defer database.Close(db)
+	defer o.close()
 	start := time.Now()
-	if err := database.Backup(ctx, db, cfg.Args[0]); err != nil {
+	if err := database.Backup(ctx, o.db, cfg.Args[0]); err != nil {
 		return err
 	}
 	st, err := os.Stat(cfg.Args[0])

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/foliocms/folio/internal/auth"
-	"github.com/foliocms/folio/internal/database"
 )
 
 // user manages accounts from the command line: the way in when nobody can log in.
@@ -41,11 +40,12 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 
-	db, accounts, err := openDatabase(ctx, cfg, logger, stderr)
+	o, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
 		return err
 	}
-	defer database.Close(db)
+	defer o.close()
+	accounts := o.accounts
 
 	var u *auth.User
 	switch sub {

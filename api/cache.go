@@ -21,8 +21,12 @@ type cachePolicy struct {
 // serve answers a public GET with body: an ETag, Cache-Control and Surrogate-Key (for purging a
 // CDN by key), or 304 when If-None-Match already names the ETag. next is when the answer will
 // change by the clock alone (a scheduled publication or unpublication): caches may not keep it,
-// stale or not, past that moment.
+// stale or not, past that moment. The response cache, when the route has it, keeps what is
+// served here.
 func (p cachePolicy) serve(c echo.Context, body []byte, tag, keys string, next *time.Time) error {
+	if fill, ok := c.Get(cacheFillKey).(*cachedResponse); ok && fill.body == nil {
+		fill.body, fill.etag, fill.keys, fill.until = body, tag, keys, next
+	}
 	maxAge, stale := p.maxAge, p.stale
 	if next != nil {
 		until := max(0, next.Sub(p.now()))

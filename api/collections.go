@@ -166,6 +166,11 @@ func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		if err := checkQuery(c); err != nil {
 			return err
 		}
+		// Before the read: see listItems.
+		next, err := items.NextChange(c.Request().Context())
+		if err != nil {
+			return err
+		}
 		col, err := items.FindCollection(c.Request().Context(), c.Param("key"))
 		if err != nil {
 			return err
@@ -175,10 +180,6 @@ func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			return err
 		}
 		body, tag, err := versionedJSON(out, col.Version)
-		if err != nil {
-			return err
-		}
-		next, err := items.NextChange(c.Request().Context())
 		if err != nil {
 			return err
 		}
@@ -241,6 +242,11 @@ func collectionItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			}
 		}
 		ctx := c.Request().Context()
+		// Before the read: see listItems.
+		next, err := items.NextChange(ctx)
+		if err != nil {
+			return err
+		}
 		page, err := items.CollectionItems(ctx, c.Param("key"), cq)
 		if err != nil {
 			return err
@@ -262,10 +268,6 @@ func collectionItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			}
 		}
 		body, err := marshalList(list, q.Select)
-		if err != nil {
-			return err
-		}
-		next, err := items.NextChange(ctx)
 		if err != nil {
 			return err
 		}

@@ -204,6 +204,14 @@ func listItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			return queryError(err)
 		}
 		ctx := c.Request().Context()
+		var next *time.Time
+		if a == nil {
+			// Asked before the list is read, so that a scheduled change that happens meanwhile
+			// cannot be missed: the answer is kept no later than the first one after this moment.
+			if next, err = items.NextChange(ctx); err != nil {
+				return err
+			}
+		}
 		page, err := items.ListItems(ctx, a, q)
 		if err != nil {
 			return queryError(err)
@@ -229,10 +237,6 @@ func listItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			return err
 		}
 		if a == nil {
-			next, err := items.NextChange(ctx)
-			if err != nil {
-				return err
-			}
 			keys := "items"
 			for _, t := range q.Types {
 				keys += " type:" + t

@@ -30,6 +30,12 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 	maybeSignedIn := identify(d.Accounts)
 	admin := []echo.MiddlewareFunc{signedIn, requireRole(auth.RoleAdmin)}
 	cache := cachePolicy{maxAge: cfg.CacheMaxAge, stale: cfg.CacheStale, now: d.Now}
+	// kept: public reads answered from memory while the content is unchanged (respcache.go).
+	var generation func() uint64
+	if d.Changes != nil {
+		generation = d.Changes.Current
+	}
+	kept := newResponseCache(cfg.CacheSize, generation, cache, reg).keep
 
 	v1 := e.Group("/api/v1")
 
@@ -47,9 +53,9 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 
 	// Items: the role table's finer rules (authors: own drafts; publishing: editors) are the
 	// content package's, which knows the item.
-	v1.GET("/items", listItems(d.Content, cache), maybeSignedIn)
+	v1.GET("/items", listItems(d.Content, cache), kept, maybeSignedIn)
 	v1.POST("/items", createItem(d.Content), signedIn)
-	v1.GET("/items/:id", getItem(d.Content, cache), maybeSignedIn)
+	v1.GET("/items/:id", getItem(d.Content, cache), kept, maybeSignedIn)
 	v1.PATCH("/items/:id", updateItem(d.Content), signedIn)
 	v1.DELETE("/items/:id", deleteItem(d.Content), signedIn)
 	v1.POST("/items/:id/restore", restoreItem(d.Content), signedIn)
@@ -58,26 +64,26 @@ func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *promet
 	v1.GET("/items/:id/revisions", listRevisions(d.Content), signedIn)
 	v1.GET("/items/:id/revisions/:version", getRevision(d.Content), signedIn)
 	v1.POST("/items/:id/revisions/:version/restore", restoreRevision(d.Content), signedIn)
-	v1.GET("/types/:key/items/:slug", getItemBySlug(d.Content, cache), maybeSignedIn)
+	v1.GET("/types/:key/items/:slug", getItemBySlug(d.Content, cache), kept, maybeSignedIn)
 
 	editor := []echo.MiddlewareFunc{signedIn, requireRole(auth.RoleEditor)}
 
-	v1.GET("/types", listTypes(d.Content, cache), maybeSignedIn)
+	v1.GET("/types", listTypes(d.Content, cache), kept, maybeSignedIn)
 	v1.POST("/types", createType(d.Content), admin...)
-	v1.GET("/types/:key", getType(d.Content, cache), maybeSignedIn)
+	v1.GET("/types/:key", getType(d.Content, cache), kept, maybeSignedIn)
 	v1.PUT("/types/:key", updateType(d.Content), admin...)
 	v1.DELETE("/types/:key", deleteType(d.Content), admin...)
 
-	v1.GET("/tags", listTags(d.Content, cache), maybeSignedIn)
+	v1.GET("/tags", listTags(d.Content, cache), kept, maybeSignedIn)
 	v1.POST("/tags", createTag(d.Content), editor...)
-	v1.GET("/tags/:slug", getTag(d.Content, cache), maybeSignedIn)
+	v1.GET("/tags/:slug", getTag(d.Content, cache), kept, maybeSignedIn)
 	v1.PATCH("/tags/:slug", updateTag(d.Content), editor...)
 	v1.DELETE("/tags/:slug", deleteTag(d.Content), editor...)
 
-	v1.GET("/collections", listCollections(d.Content, cache), maybeSignedIn)
+	v1.GET("/collections", listCollections(d.Content, cache), kept, maybeSignedIn)
 	v1.POST("/collections", createCollection(d.Content), editor...)
-	v1.GET("/collections/:key", getCollection(d.Content, cache), maybeSignedIn)
+	v1.GET("/collections/:key", getCollection(d.Content, cache), kept, maybeSignedIn)
 	v1.PATCH("/collections/:key", updateCollection(d.Content), editor...)
 	v1.DELETE("/collections/:key", deleteCollection(d.Content), editor...)
-	v1.GET("/collections/:key/items", collectionItems(d.Content, cache))
+	v1.GET("/collections/:key/items", collectionItems(d.Content, cache), kept)
 }

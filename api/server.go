@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/foliocms/folio/internal/auth"
+	"github.com/foliocms/folio/internal/changes"
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/content"
 )
@@ -63,6 +64,8 @@ type Deps struct {
 	Accounts *auth.Store
 	Content  *content.Store
 	Now      func() time.Time // the clock of caching decisions; time.Now when nil
+	// Changes is the content generation; without it public responses are not kept in memory.
+	Changes *changes.Generation
 }
 
 // ipExtractor decides which address is the client's. Without trusted proxies it is the peer's

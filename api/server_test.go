@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/foliocms/folio/internal/auth"
+	"github.com/foliocms/folio/internal/changes"
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
@@ -37,6 +39,11 @@ type testServer struct {
 	keys     *auth.Keys
 	clock    *testClock
 	path     string // of the database file
+	changes  *changes.Generation
+	reg      *prometheus.Registry
+	// elsewhere writes to the same database as another process would: without telling this
+	// server's content generation.
+	elsewhere *content.Store
 }
 
 // testParams make password hashing cheap in tests; production parameters are measured in the
@@ -66,7 +73,9 @@ func (c *testClock) Advance(d time.Duration) {
 
 func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 	t.Helper()
-	cfg := config.Config{BodyLimit: 1 << 10, LogLevel: "debug", CacheMaxAge: time.Minute, CacheStale: 5 * time.Minute}
+	// The response cache is on, as in production: every test of a public read also checks
+	// that what it reads after a write is not a kept, stale answer.
+	cfg := config.Config{BodyLimit: 1 << 10, LogLevel: "debug", CacheMaxAge: time.Minute, CacheStale: 5 * time.Minute, CacheSize: 4 << 20}
 	for _, m := range modify {
 		m(&cfg)
 	}
@@ -81,20 +90,27 @@ func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 	}
 	keys := auth.NewKeys(testSecret)
 	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
-	accounts := auth.NewStore(db, auth.Options{Keys: keys, Params: testParams, Now: clock.Now})
+	gen, err := changes.New(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := auth.NewStore(db, auth.Options{Keys: keys, Params: testParams, Now: clock.Now, Changes: gen})
 	if _, err := accounts.EnsureFirstAdmin(t.Context(), adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	items := content.NewStore(db, content.Options{Now: clock.Now})
+	items := content.NewStore(db, content.Options{Now: clock.Now, Changes: gen})
 	buf := &syncBuffer{}
 	logger := logging.New(buf, "debug", "json")
-	e := NewServer(cfg, logger, NewRegistry(), Deps{
+	reg := NewRegistry()
+	e := NewServer(cfg, logger, reg, Deps{
 		Ping:     func(ctx context.Context) error { return database.Ping(ctx, db) },
 		Accounts: accounts,
 		Content:  items,
 		Now:      clock.Now,
+		Changes:  gen,
 	})
-	return &testServer{Echo: e, log: buf, accounts: accounts, items: items, keys: keys, clock: clock, path: path}
+	return &testServer{Echo: e, log: buf, accounts: accounts, items: items, keys: keys, clock: clock, path: path, changes: gen, reg: reg,
+		elsewhere: content.NewStore(db, content.Options{Now: clock.Now})}
 }
 
 func (s *testServer) do(t testing.TB, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {

@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/changes"
 )
 
 // Role is what a user may do; see Role.AtLeast.
@@ -105,6 +107,8 @@ type Options struct {
 	RefreshTTL time.Duration    // lifetime of refresh tokens (each use issues a new one)
 	Params     Params           // argon2id parameters for new hashes
 	Now        func() time.Time // the clock; time.Now when nil
+	// Changes is told when a user's name changes: items show their author's name. May be nil.
+	Changes *changes.Generation
 }
 
 // Default token lifetimes.
@@ -121,6 +125,7 @@ type Store struct {
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	now        func() time.Time
+	changes    *changes.Generation
 
 	dummyOnce sync.Once
 	dummyHash string // verified for unknown emails, so they cost what a wrong password costs
@@ -135,6 +140,7 @@ func NewStore(db *gorm.DB, opts Options) *Store {
 		accessTTL:  cmp.Or(opts.AccessTTL, DefaultAccessTTL),
 		refreshTTL: cmp.Or(opts.RefreshTTL, DefaultRefreshTTL),
 		now:        opts.Now,
+		changes:    opts.Changes,
 	}
 	if s.now == nil {
 		s.now = time.Now

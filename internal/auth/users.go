@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/foliocms/folio/internal/changes"
 	"github.com/foliocms/folio/internal/validation"
 )
 
@@ -179,7 +180,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersions []int64, c
 		set["password_hash"] = hash
 	}
 
-	var out User
+	var (
+		out User
+		gen int64
+	)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := lockUser(tx, id, ifVersions)
 		if err != nil {
@@ -188,6 +192,12 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersions []int64, c
 		if len(set) == 0 {
 			out = *cur
 			return nil
+		}
+		if name, ok := set["name"]; ok && name != cur.Name {
+			// Items show their author's name: public responses change with it.
+			if gen, err = changes.Record(tx); err != nil {
+				return err
+			}
 		}
 		set["version"] = gorm.Expr("version + 1")
 		set["updated_at"] = s.clock()
@@ -220,6 +230,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersions []int64, c
 	})
 	if err != nil {
 		return nil, wrapDomain(err, "update user "+id)
+	}
+	if gen != 0 {
+		s.changes.Committed(gen)
 	}
 	return &out, nil
 }

@@ -34,6 +34,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish on shutdown
 	CacheMaxAge     time.Duration // max-age of public responses
 	CacheStale      time.Duration // stale-while-revalidate of public responses
+	CacheSize       int64         // memory for kept public responses, in bytes; 0 turns the response cache off
 
 	// Args are the positional arguments left after the flags.
 	Args []string
@@ -51,6 +52,7 @@ const (
 	maxAccessTTL      = 24 * time.Hour
 	maxShutdown       = 10 * time.Minute
 	maxBodyLimitBytes = 1 << 30
+	maxCacheSize      = 64 << 30
 )
 
 // setting is one row of the configuration table: an environment variable and the flag that
@@ -90,6 +92,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		{env: "FOLIO_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated `CIDRs` whose X-Forwarded-For is believed"},
 		{env: "FOLIO_CACHE_MAX_AGE", flag: "cache-max-age", def: "1m", usage: "how long caches may keep public responses (Cache-Control max-age; a `duration`)"},
 		{env: "FOLIO_CACHE_STALE", flag: "cache-stale", def: "5m", usage: "how long caches may serve them stale while they revalidate (stale-while-revalidate; a `duration`)"},
+		{env: "FOLIO_CACHE_SIZE", flag: "cache-size", def: "64MiB", usage: "memory for rendered public responses kept in the process (a `size`; 0 turns the response cache off)"},
 		{env: "FOLIO_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", def: defaultShutdown.String(), usage: "how long in-flight requests may take to finish on shutdown (a `duration` such as 15s)"},
 	}
 	byFlag := make(map[string]*setting, len(settings))
@@ -219,6 +222,19 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 			bad(s, "%q must be between 1 byte and 1GiB", s.value)
 		default:
 			cfg.BodyLimit = n
+		}
+	}
+
+	{
+		s := get("cache-size")
+		n, err := ParseSize(s.value)
+		switch {
+		case err != nil:
+			bad(s, "%q %v", s.value, err)
+		case n > maxCacheSize:
+			bad(s, "%q must be at most 64GiB", s.value)
+		default:
+			cfg.CacheSize = n
 		}
 	}
 
@@ -404,7 +420,7 @@ func ParseSize(s string) (int64, error) {
 	units := []struct {
 		suffix string
 		factor int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"KB", 1000}, {"MB", 1000 * 1000}, {"B", 1}}
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
 	num, factor := strings.TrimSpace(s), int64(1)
 	for _, u := range units {
 		if strings.HasSuffix(num, u.suffix) {
@@ -414,7 +430,7 @@ func ParseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 0 {
-		return 0, errors.New("is not a size; use a number of bytes or a KiB, MiB, KB or MB suffix, for example 1MiB")
+		return 0, errors.New("is not a size; use a number of bytes or a KiB, MiB, GiB, KB, MB or GB suffix, for example 1MiB")
 	}
 	if n > (1<<62)/factor {
 		return 0, errors.New("is too large")

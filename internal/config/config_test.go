@@ -32,6 +32,7 @@ func TestLoadDefaults(t *testing.T) {
 		AccessTokenTTL:  15 * time.Minute,
 		CacheMaxAge:     time.Minute,
 		CacheStale:      5 * time.Minute,
+		CacheSize:       64 << 20,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -160,6 +161,10 @@ func TestLoadRejects(t *testing.T) {
 			`FOLIO_ACCESS_TOKEN_TTL "15" is not a duration`},
 		{"negative cache age", map[string]string{"FOLIO_CACHE_MAX_AGE": "-1s"}, nil,
 			`FOLIO_CACHE_MAX_AGE "-1s" must be between 0s and 24h`},
+		{"cache size not a size", map[string]string{"FOLIO_CACHE_SIZE": "lots"}, nil,
+			`FOLIO_CACHE_SIZE "lots" is not a size`},
+		{"cache size too large", nil, []string{"--cache-size", "1000GiB"},
+			`--cache-size "1000GiB" must be at most 64GiB`},
 		{"unknown log level", map[string]string{"FOLIO_LOG_LEVEL": "verbose"}, nil,
 			`FOLIO_LOG_LEVEL "verbose" is not a log level; use debug, info, warn or error`},
 		{"unknown log format", map[string]string{"FOLIO_LOG_FORMAT": "xml"}, nil,
@@ -230,6 +235,8 @@ func TestParseSize(t *testing.T) {
 		{"1MiB", 1 << 20, false},
 		{"64KiB", 64 << 10, false},
 		{"2MB", 2_000_000, false},
+		{"2GiB", 2 << 30, false},
+		{"0", 0, false},
 		{"10KB", 10_000, false},
 		{"100 B", 100, false},
 		{"1.5MiB", 0, true},

@@ -142,7 +142,7 @@ func (s *Store) applyCollection(tx *gorm.DB, verr *validation.Error, c *Collecti
 func (s *Store) CreateCollection(ctx context.Context, key string, in CollectionInput) (*Collection, error) {
 	now := s.clock()
 	c := &Collection{Key: key, Filter: `{"types":[],"tags":[],"tags_any":[]}`, Pinned: "[]", Sort: "-published_at", Version: 1, CreatedAt: now, UpdatedAt: now}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		verr := &validation.Error{}
 		if !ValidSlug(key) {
 			verr.Add("key", "must be lower-case letters and digits joined by single hyphens, at most %d characters", MaxSlug)
@@ -170,7 +170,7 @@ func (s *Store) CreateCollection(ctx context.Context, key string, in CollectionI
 // UpdateCollection changes a collection.
 func (s *Store) UpdateCollection(ctx context.Context, key string, ifVersions []int64, in CollectionInput) (*Collection, error) {
 	var c Collection
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("key = ?", key).Take(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
@@ -200,7 +200,7 @@ func (s *Store) UpdateCollection(ctx context.Context, key string, ifVersions []i
 
 // DeleteCollection deletes a collection (not its items).
 func (s *Store) DeleteCollection(ctx context.Context, key string, ifVersions []int64) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		var c Collection
 		if err := tx.Where("key = ?", key).Take(&c).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -6,12 +6,14 @@ package content
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/foliocms/folio/internal/auth"
+	"github.com/foliocms/folio/internal/changes"
 )
 
 // Item statuses.
@@ -110,8 +112,9 @@ var (
 
 // Options configure a Store.
 type Options struct {
-	Now          func() time.Time // the clock; time.Now when nil
-	RenderBudget time.Duration    // how long one body may take to render; DefaultRenderBudget when 0
+	Now          func() time.Time    // the clock; time.Now when nil
+	RenderBudget time.Duration       // how long one body may take to render; DefaultRenderBudget when 0
+	Changes      *changes.Generation // told of every committed write; may be nil
 }
 
 // DefaultRenderBudget is how long a body may take to render. Ordinary bodies take well under a
@@ -123,15 +126,35 @@ type Store struct {
 	db       *gorm.DB
 	renderer *Renderer
 	now      func() time.Time
+	changes  *changes.Generation
 }
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB, opts Options) *Store {
-	s := &Store{db: db, renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now}
+	s := &Store{db: db, renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	return s
+}
+
+// write runs fn in a transaction: every write of the store is one. The transaction also raises
+// the content generation, so that kept public responses are not served after it commits.
+func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var gen int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		var err error
+		gen, err = changes.Record(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.changes.Committed(gen)
+	return nil
 }
 
 // clock returns the current time in UTC, truncated to microseconds: the precision kept in

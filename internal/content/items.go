@@ -115,7 +115,7 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 	}
 
 	var out *Item
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		if err := view.confirm(ctx, tx); err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func (s *Store) RestoreItem(ctx context.Context, a *Actor, id string, ifVersions
 // A change that changes nothing writes nothing and returns the item as it is.
 func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersions []int64, apply func(*gorm.DB, *Item, *validation.Error) error) (*Item, error) {
 	var out *Item
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		it, err := s.find(ctx, tx, id)
 		if err != nil {
 			return err

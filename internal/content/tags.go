@@ -50,7 +50,7 @@ func (s *Store) CreateTag(ctx context.Context, slug, name string, group *string)
 	if err := verr.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
+	if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Create(t).Error }); err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, ErrTagExists
 		}
@@ -91,7 +91,7 @@ func (s *Store) FindTag(ctx context.Context, slug string) (*Tag, error) {
 // carry the tag.
 func (s *Store) UpdateTag(ctx context.Context, slug string, ifVersions []int64, in TagInput) (*Tag, error) {
 	var out Tag
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Where("slug = ?", slug).Take(&out).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
@@ -153,7 +153,7 @@ func (s *Store) UpdateTag(ctx context.Context, slug string, ifVersions []int64, 
 // DeleteTag deletes a tag. If items carry it, it fails with ErrTagInUse, unless detach: then the
 // tag is taken off each item first, as a new version of the item with a revision by the actor.
 func (s *Store) DeleteTag(ctx context.Context, a *Actor, slug string, ifVersions []int64, detach bool) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		var t Tag
 		if err := tx.Where("slug = ?", slug).Take(&t).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

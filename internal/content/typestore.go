@@ -55,7 +55,7 @@ func (s *Store) CreateType(ctx context.Context, key string, in TypeInput) (*Type
 		verr.Add("key", "must be lower-case letters, digits, - and _, starting with a letter, at most 64 characters")
 	}
 	var out *Type
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		known, err := typeKeys(tx)
 		if err != nil {
 			return err
@@ -168,7 +168,7 @@ func (s *Store) UpdateType(ctx context.Context, a *Actor, key string, ifVersions
 	}
 
 	var out *Type
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		now := s.clock()
 		defs, err := json.Marshal(next)
 		if err != nil {
@@ -386,7 +386,7 @@ func (s *Store) conformItems(tx *gorm.DB, a *Actor, key string, next []FieldDef,
 
 // DeleteType deletes a type no item uses (ErrTypeInUse otherwise, trashed items included).
 func (s *Store) DeleteType(ctx context.Context, key string, ifVersions []int64) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		cur, err := loadType(ctx, tx, key)
 		if err != nil {
 			return err

@@ -1,0 +1,110 @@
+// Package changes keeps the content generation: a number that rises with every committed write
+// to what public responses show, so that whoever keeps rendered responses knows when they are
+// stale.
+//
+// The number lives twice. In the database (the content_state row), raised inside each writing
+// transaction, so that every process on the database can learn of the write; and in this
+// process, raised the moment a local write commits, so that the very next read here sees it.
+// A process learns of the writes of others (an import, another server on the same database) by
+// polling the database: Watch.
+package changes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Generation is the content generation as this process knows it.
+type Generation struct {
+	db *gorm.DB
+	// local rises once for every change this process learns of; caches compare it.
+	local atomic.Uint64
+	// stored is the highest database generation this process has seen, written by its own
+	// commits and by Watch; Watch raises local only for values above it, so that a process is
+	// not told twice of its own writes.
+	stored atomic.Int64
+}
+
+// New returns the generation of the content in db, as stored there now.
+func New(ctx context.Context, db *gorm.DB) (*Generation, error) {
+	g := &Generation{db: db}
+	n, err := g.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.stored.Store(n)
+	g.local.Store(1)
+	return g, nil
+}
+
+// Current returns the generation: it changes whenever public content may have changed.
+func (g *Generation) Current() uint64 { return g.local.Load() }
+
+// Record raises the stored generation inside tx, a transaction that changes content, and
+// returns its new value: once tx has committed, pass it to Committed.
+func Record(tx *gorm.DB) (int64, error) {
+	var n int64
+	// RETURNING (SQLite 3.35, PostgreSQL): the value this transaction wrote, not a later one.
+	if err := tx.Raw("UPDATE content_state SET generation = generation + 1 RETURNING generation").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("record content change: %w", err)
+	}
+	if n == 0 {
+		return 0, errors.New("record content change: content_state has no row")
+	}
+	return n, nil
+}
+
+// Committed raises the generation after a transaction that recorded stored generation n (see
+// Record) has committed. A nil Generation ignores it: a store without readers to tell.
+func (g *Generation) Committed(n int64) {
+	if g == nil {
+		return
+	}
+	g.local.Add(1)
+	for {
+		cur := g.stored.Load()
+		if n <= cur || g.stored.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
+// Watch polls the stored generation every interval until ctx ends, and raises the local one
+// when another process has written: a write elsewhere is seen here within one interval. Errors
+// are logged and the polling goes on; a database that does not answer serves no fresh reads
+// either.
+func (g *Generation) Watch(ctx context.Context, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := g.load(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("watch content generation", "error", err)
+			}
+			continue
+		}
+		if cur := g.stored.Load(); n > cur && g.stored.CompareAndSwap(cur, n) {
+			g.local.Add(1)
+		}
+	}
+}
+
+func (g *Generation) load(ctx context.Context) (int64, error) {
+	var n int64
+	if err := g.db.WithContext(ctx).Raw("SELECT generation FROM content_state WHERE id = 1").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("read content generation: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,83 @@
+package changes_test
+
+import (
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/changes"
+	"github.com/foliocms/folio/internal/database"
+)
+
+// TestGeneration: two processes on one database. A write by one raises its generation at once
+// (once) and the other's when its watch next looks; a failed transaction raises nothing.
+func TestGeneration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "folio.db")
+	db, err := database.Open(t.Context(), database.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	if _, err := database.Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	here, err := changes.New(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	there, err := changes.New(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	go here.Watch(t.Context(), time.Millisecond, logger)
+	go there.Watch(t.Context(), time.Millisecond, logger)
+
+	write := func(fail bool) {
+		t.Helper()
+		var n int64
+		err := db.Transaction(func(tx *gorm.DB) error {
+			var err error
+			if n, err = changes.Record(tx); err != nil {
+				return err
+			}
+			if fail {
+				return gorm.ErrInvalidData
+			}
+			return nil
+		})
+		if err == nil {
+			here.Committed(n)
+		}
+	}
+	h0, t0 := here.Current(), there.Current()
+	write(false)
+	if got := here.Current(); got != h0+1 {
+		t.Fatalf("here after its write = %d, want %d", got, h0+1)
+	}
+	waitFor(t, func() bool { return there.Current() == t0+1 })
+	time.Sleep(20 * time.Millisecond) // many polls of here's own watch
+	if got := here.Current(); got != h0+1 {
+		t.Errorf("here after watching its own write = %d, want %d (told twice)", got, h0+1)
+	}
+
+	write(true)
+	time.Sleep(20 * time.Millisecond)
+	if here.Current() != h0+1 || there.Current() != t0+1 {
+		t.Errorf("after a rolled back write: here %d, there %d; want %d, %d", here.Current(), there.Current(), h0+1, t0+1)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
