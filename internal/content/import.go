@@ -759,7 +759,7 @@ type writer struct {
 // The statements of writer.
 const (
 	insertItemSQL = `INSERT INTO items (id, type, slug, title, summary, body, body_html, fields, fields_html, status, published_at, unpublish_at, author_id, version, created_at, updated_at, deleted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertItemTagSQL  = `INSERT INTO item_tags (item_id, tag, position) VALUES (?, ?, ?)`
 	insertSearchSQL   = `INSERT INTO items_fts (rowid, title, summary, body, tags) VALUES (?, ?, ?, ?, ?)`
 	insertRevisionSQL = `INSERT INTO revisions (item_id, version, snapshot, author_id, created_at) VALUES (?, ?, ?, ?, ?)`
@@ -864,9 +864,12 @@ func (im *importer) writeItem(ctx context.Context, tx *gorm.DB, w *writer, e *en
 			return err
 		}
 	}
+	res, err := w.item.ExecContext(ctx, it.ID, it.Type, it.Slug, it.Title, it.Summary, it.Body, it.BodyHTML, it.Fields, it.FieldsHTML,
+		it.Status, it.PublishedAt, it.UnpublishAt, it.AuthorID, it.Version, it.CreatedAt, it.UpdatedAt, it.DeletedAt)
 	var seq int64
-	err := w.item.QueryRowContext(ctx, it.ID, it.Type, it.Slug, it.Title, it.Summary, it.Body, it.BodyHTML, it.Fields, it.FieldsHTML,
-		it.Status, it.PublishedAt, it.UnpublishAt, it.AuthorID, it.Version, it.CreatedAt, it.UpdatedAt, it.DeletedAt).Scan(&seq)
+	if err == nil {
+		seq, err = res.LastInsertId()
+	}
 	if err != nil {
 		// A failed statement undoes only itself: the transaction goes on.
 		switch msg := err.Error(); {
