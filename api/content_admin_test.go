@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/foliocms/folio/internal/database"
 )
 
 func TestTypesOverHTTP(t *testing.T) {
@@ -199,5 +201,29 @@ func TestSearchOverHTTP(t *testing.T) {
 		if rec := f.send(t, "GET", "/api/v1/items?q="+q, "", nil); rec.Code != http.StatusOK {
 			t.Errorf("q=%s = %d %s", q, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestWriteBehindALongWrite: a write that waits past the busy timeout for another process's
+// write lock (a large import) is a 503 to retry, not a 500.
+func TestWriteBehindALongWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 5 s busy timeout")
+	}
+	f := newItemsFixture(t)
+	other, err := database.Open(t.Context(), database.Options{Path: f.path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(other) })
+	tx := other.Begin() // BEGIN IMMEDIATE: holds the write lock, as an import does
+	if tx.Error != nil {
+		t.Fatal(tx.Error)
+	}
+	defer tx.Rollback()
+	rec := f.send(t, "POST", "/api/v1/tags", f.editor, map[string]any{"slug": "india", "name": "India"})
+	decodeProblem(t, rec, http.StatusServiceUnavailable)
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("503 without Retry-After")
 	}
 }
