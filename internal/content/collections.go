@@ -318,8 +318,8 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 
 	page := &Page{}
 	if cq.Page > 0 {
-		var n int64
-		if err := s.filter(s.db.WithContext(ctx).Table("items AS i"), nil, rest, now).Count(&n).Error; err != nil {
+		n, err := s.countItems(s.db.WithContext(ctx), nil, rest, now)
+		if err != nil {
 			return nil, wrap(err, "count collection items")
 		}
 		page.Total = int64(len(pinned)) + n
@@ -343,6 +343,9 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 			}
 			if err := loadTags(ctx, s.db, more); err != nil {
 				return nil, wrap(err, "collection items' tags")
+			}
+			if err := addSnippets(ctx, s.db, rest.Q, more); err != nil {
+				return nil, wrap(err, "search snippets")
 			}
 			page.Items = append(page.Items, more...)
 		}

@@ -57,6 +57,7 @@ type Query struct {
 	fieldFilters []fieldFilter // Fields, checked against the type and converted
 	exclude      []string      // item ids left out (a collection's pinned items)
 	orIDs        []string      // item ids let in whatever the type and tag filters say
+	ftsInFrom    bool          // the query's FROM has the search index already (searchWindow)
 }
 
 // Cursor is the position after the last item of a page: its sort key and id. It names its sort,

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,6 +49,29 @@ func ftsQuery(q string) string {
 		quoted[len(quoted)-1] += "*"
 	}
 	return strings.Join(quoted, " ")
+}
+
+// addSnippets sets the search snippets of a page of results of the search q. They are made
+// for the page alone, one item at a time: in the query that ranks the matches SQLite would make
+// one for every match before sorting, and FTS5 reads every match for "rowid IN (…)", where it
+// reads one for "rowid = ?".
+func addSnippets(ctx context.Context, db *gorm.DB, q string, items []Item) error {
+	fts := ftsQuery(q)
+	if fts == "" {
+		return nil
+	}
+	for i := range items {
+		var snippet []string
+		err := db.WithContext(ctx).Raw("SELECT "+searchSnippet+" FROM items_fts WHERE items_fts MATCH ? AND rowid = ?", fts, items[i].Seq).
+			Scan(&snippet).Error
+		if err != nil {
+			return err
+		}
+		if len(snippet) > 0 {
+			items[i].SearchSnippet = snippet[0]
+		}
+	}
+	return nil
 }
 
 // reindex writes an item's entry in the search index from its row and its tags' names, in the

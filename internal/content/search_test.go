@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/foliocms/folio/internal/validation"
 )
@@ -170,5 +173,80 @@ func TestSearchPaging(t *testing.T) {
 	var verr *validation.Error
 	if _, err := ParseQuery(v, false); !errors.As(err, &verr) {
 		t.Errorf("relevance cursor with sort=title = %v, want a problem with the cursor", err)
+	}
+}
+
+// TestSearchWindowReadsMatchesNewestFirst: the window of ranked matches must come from FTS5
+// walking its matches in rowid order and stopping at the window's end, whatever the filters;
+// a plan that sorts the matches first would read them all, the cost the window is there to cap.
+func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
+	f := searchFixture(t)
+	now := f.clock.Now()
+	for _, q := range []Query{
+		{Q: "cooperatives"},
+		{Q: "cooperatives", Types: []string{"news"}},
+		{Q: "cooperatives", Tags: []string{"cooperatives", "asia-and-the-pacific"}},
+		{Q: "cooperatives", TagsAny: []string{"cooperatives", "covid-19"}, Types: []string{"news", "event"}},
+		{Q: "cooperatives", Status: "any"},
+	} {
+		q.Sort, q.Limit = SortRelevance, 20
+		sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return f.store.searchWindow(tx, f.author, q, now).Find(&[]Item{}) })
+		var plan []struct{ Detail string }
+		if err := f.db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil {
+			t.Fatalf("explain %s: %v", sql, err)
+		}
+		var lines []string
+		for _, p := range plan {
+			lines = append(lines, p.Detail)
+		}
+		text := strings.Join(lines, "\n")
+		if !strings.HasPrefix(text, "SCAN items_fts VIRTUAL TABLE") || strings.Contains(text, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("%+v: the window is not read from the index newest first:\n%s", q, text)
+		}
+	}
+}
+
+// TestSearchRanksTheNewestMatches: past rankedMatches matches, the newest are ranked, and a
+// numbered page counts those.
+func TestSearchRanksTheNewestMatches(t *testing.T) {
+	f := newFixture(t)
+	defer func(n int) { rankedMatches = n }(rankedMatches)
+	rankedMatches = 3
+	// The oldest is the best match (the word in its title); the newest three have it in the body.
+	for _, in := range []NewItem{{Title: "Kumquat", Body: "kumquat"}, {Title: "One", Body: "kumquat"}, {Title: "Two", Body: "a kumquat"}, {Title: "Three", Body: "kumquat!"}} {
+		f.publish(t, f.create(t, f.editor, in), nil)
+		f.clock.Advance(time.Second)
+	}
+	for _, tc := range []struct {
+		query string
+		want  string
+	}{
+		{"q=kumquat", "One,Three,Two"},
+		{"q=kumquat&page=1", "One,Three,Two"},
+		{"q=kumquat&sort=-published_at", "Three,Two,One,Kumquat"}, // by date: every match
+	} {
+		v, _ := url.ParseQuery(tc.query)
+		q, err := ParseQuery(v, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.store.ListItems(t.Context(), nil, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for _, it := range page.Items {
+			titles = append(titles, it.Title)
+		}
+		slices.Sort(titles[:min(3, len(titles))]) // equal relevance: their order is the id's
+		if tc.query != "q=kumquat&sort=-published_at" && strings.Join(titles, ",") != tc.want {
+			t.Errorf("%s = %v, want %s", tc.query, titles, tc.want)
+		}
+		if q.Page > 0 && page.Total != 3 {
+			t.Errorf("%s: total %d, want the 3 ranked", tc.query, page.Total)
+		}
+		if tc.query == "q=kumquat&sort=-published_at" && len(titles) != 4 {
+			t.Errorf("%s = %v, want all four", tc.query, titles)
+		}
 	}
 }
