@@ -204,7 +204,7 @@ func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@Param			cursor			query		string	false	"The next_cursor of the previous page"
 //	@Param			page			query		int		false	"A page number, instead of a cursor"	minimum(1)
 //	@Param			select			query		string	false	"Item properties to return, comma-separated (id is always returned)"
-//	@Param			q				query		string	false	"Full-text search within the collection (pinned items included), by relevance"	maxLength(200)
+//	@Param			q				query		string	false	"Full-text search within the collection (pinned items included), by relevance among the 1000 newest matches"	maxLength(200)
 //	@Param			If-None-Match	header		string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200				{object}	ItemList
 //	@Success		304				"Not modified"

@@ -72,7 +72,8 @@ type ItemListMeta struct {
 	Limit int `json:"limit" example:"20"`
 	// Pass as cursor to get the next page; null on the last page and with page.
 	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
-	// With page only: the number of items, the page and the number of pages.
+	// With page only: the number of items (in a search by relevance, of those ranked: at most
+	// 1000), the page and the number of pages.
 	Total *int64 `json:"total,omitempty" validate:"optional" example:"10"`
 	Page  *int   `json:"page,omitempty" validate:"optional" example:"1"`
 	Pages *int64 `json:"pages,omitempty" validate:"optional" example:"1"`
@@ -180,7 +181,7 @@ func actor(c echo.Context) *content.Actor {
 //	@Param			cursor				query		string	false	"The next_cursor of the previous page"
 //	@Param			page				query		int		false	"A page number, instead of a cursor"	minimum(1)
 //	@Param			select				query		string	false	"Item properties to return, comma-separated (id is always returned)"
-//	@Param			q					query		string	false	"Full-text search of title, summary, body and tag names; accents ignored, the last word matches as a prefix; results by relevance unless sort is given, each with search.snippet"	maxLength(200)
+//	@Param			q					query		string	false	"Full-text search of title, summary, body and tag names; accents ignored, the last word matches as a prefix; results by relevance (among the 1000 newest matches that pass the filters) unless sort is given, each with search.snippet"	maxLength(200)
 //	@Param			fields.NAME			query		string	false	"Equality on a field of the type (replace NAME; needs exactly one type)"
 //	@Param			status				query		string	false	"With credentials: draft, published or any"	Enums(draft, published, any)
 //	@Param			trashed				query		bool	false	"With credentials: list the trash"
