@@ -129,7 +129,7 @@ func (s *Store) countItems(db *gorm.DB, a *Actor, q Query, now time.Time) (int64
 	if q.Q != "" && q.Sort == SortRelevance {
 		err = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Count(&n).Error
 	} else {
-		err = s.filter(db.Table("items AS i"), a, q, now).Count(&n).Error
+		err = s.filter(from(db, q), a, q, now).Count(&n).Error
 	}
 	return n, wrap(err, "count items")
 }
@@ -151,9 +151,10 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 	case q.Q != "":
 		query = s.filter(db.Table("items AS i"), a, q, now).Select("i.*, u.name AS author_name, " + searchRank + " AS search_rank")
 	default:
-		query = s.filter(db.Table("items AS i"), a, q, now).Select("i.*, u.name AS author_name")
+		query = s.filter(from(db, q), a, q, now).Select("i.*, u.name AS author_name")
 	}
-	query = query.Joins("JOIN users u ON u.id = i.author_id").Order(fmt.Sprintf("%s %s, i.id %s", expr, dir, dir))
+	id := idExpr(q)
+	query = query.Joins("JOIN users u ON u.id = i.author_id").Order(fmt.Sprintf("%s %s, %s %s", expr, dir, id, dir))
 	if q.Page > 0 {
 		return query.Offset((q.Page - 1) * q.Limit).Limit(q.Limit), nil
 	}
@@ -167,7 +168,7 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 			cmp = "<"
 		}
 		// A row-value comparison, which SQLite answers from the (key, id) index.
-		query = query.Where(fmt.Sprintf("(%s, i.id) %s (?, ?)", expr, cmp), key, c.ID)
+		query = query.Where(fmt.Sprintf("(%s, %s) %s (?, ?)", expr, id, cmp), key, c.ID)
 	}
 	return query.Limit(q.Limit + 1), nil
 }
@@ -353,12 +354,40 @@ func (s *Store) resolveFieldFilters(ctx context.Context, q *Query) error {
 	return nil
 }
 
+// byTag reports whether q's list is read from its first tag's items in publication order
+// (the item_tags_published index) rather than from all published items, checking each one's
+// tags: a public list by date with tags, where the tag is the narrower way in.
+func byTag(q Query) bool {
+	return len(q.Tags) > 0 && q.Q == "" && q.Status == "" && !q.Trashed && q.Sort == "published_at" && len(q.orIDs) == 0
+}
+
+// from is the FROM of a list of q: its items, or its first tag's (byTag). CROSS JOIN keeps the
+// tag's index the outer loop.
+func from(db *gorm.DB, q Query) *gorm.DB {
+	if byTag(q) {
+		return db.Table("item_tags AS tp CROSS JOIN items AS i ON i.id = tp.item_id")
+	}
+	return db.Table("items AS i")
+}
+
+// idExpr is the SQL of the id that breaks ties of q's sort key: the same column as the index
+// the list is read from has, so that SQLite reads it in order.
+func idExpr(q Query) string {
+	if byTag(q) {
+		return "tp.item_id"
+	}
+	return "i.id"
+}
+
 // sortExpr is the SQL of q's sort key. Lists that can hold drafts sort them, which have no
 // published_at, by their creation time; public lists use the column itself, which the
 // published-items indexes hold.
 func sortExpr(q Query) string {
 	if q.Sort == SortRelevance {
 		return "m.search_rank" // the search window's (listQuery)
+	}
+	if byTag(q) {
+		return "tp.published_at" // the item's, copied beside its tags (migration 00007)
 	}
 	if q.Sort == "published_at" && (q.Status == "draft" || q.Status == "any" || q.Trashed) {
 		return "COALESCE(i.published_at, i.created_at)"
@@ -464,7 +493,12 @@ func typeAndTags(db *gorm.DB, q Query) (*gorm.DB, bool) {
 	default:
 		db, any = db.Where("i.type IN ?", q.Types), true
 	}
-	for _, t := range q.Tags {
+	for n, t := range q.Tags {
+		if n == 0 && byTag(q) {
+			// The list is read from this tag's items; published ones only, as the index has.
+			db, any = db.Where("tp.tag = ? AND tp.published_at IS NOT NULL", t), true
+			continue
+		}
 		db, any = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?)", t), true
 	}
 	if len(q.TagsAny) > 0 {
