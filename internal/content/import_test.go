@@ -228,6 +228,14 @@ func TestImportLarge(t *testing.T) {
 	if err != nil || res.Items != n-1 || progress.Items.Load() != n-1 || progress.Lines.Load() != n || progress.Bytes.Load() != int64(buf.Len()) {
 		t.Fatalf("Import = %v, %+v, progress %d items %d lines %d bytes", err, res, progress.Items.Load(), progress.Lines.Load(), progress.Bytes.Load())
 	}
+	// The search index is merged, and merges on every write again.
+	var automerge int
+	var segments int64
+	f.db.Raw("SELECT v FROM items_fts_config WHERE k = 'automerge'").Scan(&automerge)
+	f.db.Raw("SELECT count(DISTINCT segid) FROM items_fts_idx").Scan(&segments)
+	if automerge != 4 || segments != 1 {
+		t.Errorf("after an import: automerge %d, %d index segments; want 4 and 1", automerge, segments)
+	}
 	it, err := f.store.FindBySlug(t.Context(), nil, "news", "item-0")
 	if err != nil || it.Title != "Item 0" || it.BodyHTML != "<p>Body <em>0</em></p>\n" {
 		t.Errorf("item-0 = %+v, %v", it, err)
