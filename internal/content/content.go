@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -127,11 +128,20 @@ type Store struct {
 	renderer *Renderer
 	now      func() time.Time
 	changes  *changes.Generation
+	next     *nextChangeMemo // NextChange's last answer
+}
+
+// nextChangeMemo is NextChange's answer at a content generation.
+type nextChangeMemo struct {
+	mu  sync.Mutex
+	gen uint64
+	at  *time.Time
+	ok  bool
 }
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB, opts Options) *Store {
-	s := &Store{db: db, renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes}
+	s := &Store{db: db, renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

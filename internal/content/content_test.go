@@ -762,3 +762,44 @@ func TestTagListsFollowEveryWrite(t *testing.T) {
 	tags = []string{"co-ops"}
 	check("tag renamed")
 }
+
+// TestNextChangeIsKeptUntilAWriteOrItsTime: NextChange's answer is reused while nothing is
+// written and its time has not come, and recomputed after either.
+func TestNextChangeIsKeptUntilAWriteOrItsTime(t *testing.T) {
+	f, gen := importFixture(t)
+	ctx := t.Context()
+	next := func() *time.Time {
+		t.Helper()
+		at, err := f.store.NextChange(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	if at := next(); at != nil {
+		t.Fatalf("NextChange with nothing scheduled = %v", at)
+	}
+	in := f.clock.Now().Add(time.Hour)
+	it := f.create(t, f.editor, NewItem{Title: "Scheduled"})
+	if _, err := f.store.PublishItem(ctx, f.editor, it.ID, v(it.Version), &in, Optional[time.Time]{}); err != nil {
+		t.Fatal(err)
+	}
+	if at := next(); at == nil || !at.Equal(in) {
+		t.Fatalf("after scheduling, NextChange = %v, want %v (a write must end the kept answer)", at, in)
+	}
+	// Kept: a row changed behind the store's back (no generation raised) is not seen...
+	f.db.Exec("UPDATE items SET published_at = ? WHERE id = ?", in.Add(time.Minute), it.ID)
+	if at := next(); !at.Equal(in) {
+		t.Errorf("NextChange = %v, want the kept %v", at, in)
+	}
+	// ...until its time has come, or the generation moves.
+	f.clock.Advance(time.Hour)
+	if at := next(); at == nil || !at.Equal(in.Add(time.Minute)) {
+		t.Errorf("at the kept time, NextChange = %v, want it read again: %v", at, in.Add(time.Minute))
+	}
+	f.db.Exec("UPDATE items SET published_at = ? WHERE id = ?", in.Add(2*time.Minute), it.ID)
+	gen.Committed(0) // as after a write by this process: the local generation moves
+	if at := next(); at == nil || !at.Equal(in.Add(2*time.Minute)) {
+		t.Errorf("after the generation moved, NextChange = %v, want %v", at, in.Add(2*time.Minute))
+	}
+}

@@ -18,9 +18,14 @@ import (
 
 // find reads an item with its tags and author's name, whoever may see it.
 func (s *Store) find(ctx context.Context, db *gorm.DB, id string) (*Item, error) {
+	return s.findWhere(ctx, db, "i.id = ?", id)
+}
+
+// findWhere reads the item that cond (on items AS i) selects, with its author's name and tags.
+func (s *Store) findWhere(ctx context.Context, db *gorm.DB, cond string, args ...any) (*Item, error) {
 	var it Item
 	err := db.WithContext(ctx).Table("items AS i").Select("i.*, u.name AS author_name").
-		Joins("JOIN users u ON u.id = i.author_id").Where("i.id = ?", id).Take(&it).Error
+		Joins("JOIN users u ON u.id = i.author_id").Where(cond, args...).Take(&it).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -49,16 +54,14 @@ func (s *Store) FindItem(ctx context.Context, a *Actor, id string) (*Item, error
 // FindBySlug returns the item of a type with a slug, if the actor may see it. Items in the
 // trash are not found by slug.
 func (s *Store) FindBySlug(ctx context.Context, a *Actor, typ, slug string) (*Item, error) {
-	var id string
-	err := s.db.WithContext(ctx).Model(&Item{}).Where("type = ? AND slug = ? AND deleted_at IS NULL", typ, slug).
-		Limit(1).Pluck("id", &id).Error
+	it, err := s.findWhere(ctx, s.db, "i.type = ? AND i.slug = ? AND i.deleted_at IS NULL", typ, slug)
 	if err != nil {
 		return nil, wrap(err, "find item by slug")
 	}
-	if id == "" {
+	if !canSee(a, it, s.clock()) {
 		return nil, ErrNotFound
 	}
-	return s.FindItem(ctx, a, id)
+	return it, nil
 }
 
 // Page is a page of a list.
@@ -182,6 +185,30 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 // filter SQLite would read the type's items instead of the index of times).
 func (s *Store) NextChange(ctx context.Context) (*time.Time, error) {
 	now := s.clock()
+	// The answer holds until a write or until its time: kept per content generation (read
+	// before the queries, so that a write committed meanwhile makes it stale), it saves every
+	// public list two queries.
+	var gen uint64
+	if s.changes != nil {
+		gen = s.changes.Current()
+		s.next.mu.Lock()
+		ok, at := s.next.ok && s.next.gen == gen, s.next.at
+		s.next.mu.Unlock()
+		if ok && (at == nil || now.Before(*at)) {
+			return at, nil
+		}
+	}
+	at, err := s.nextChange(ctx, now)
+	if err == nil && s.changes != nil {
+		s.next.mu.Lock()
+		s.next.gen, s.next.at, s.next.ok = gen, at, true
+		s.next.mu.Unlock()
+	}
+	return at, err
+}
+
+// nextChange is NextChange, from the database.
+func (s *Store) nextChange(ctx context.Context, now time.Time) (*time.Time, error) {
 	db := s.db.WithContext(ctx)
 	var next struct{ Publish, Unpublish *string }
 	// Both are MIN over a range of an index (items_unpublish, items_published): SQLite reads the
