@@ -265,6 +265,20 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	}
 }
 
+// TestDeriveSlugReadsOneRange: finding the free slug must read the slugs that start with the
+// title's, not every slug of the type.
+func TestDeriveSlugReadsOneRange(t *testing.T) {
+	f := newFixture(t)
+	sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return slugsFrom(tx, "news", "coops").Find(&[]Item{}) })
+	var plan []struct{ Detail string }
+	if err := f.db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil || len(plan) != 1 {
+		t.Fatalf("explain %s: %v %v", sql, plan, err)
+	}
+	if !strings.Contains(plan[0].Detail, "(type=? AND slug>? AND slug<?)") {
+		t.Errorf("plan = %s; want one range of the (type, slug) index", plan[0].Detail)
+	}
+}
+
 func TestModelsRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	now := f.clock.Now()
