@@ -115,6 +115,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		"/api/v1/collections", "/api/v1/collections/ilo-coop-asia-pacific/items", "/api/v1/collections/reports/items",
 		"/api/v1/items?limit=100", "/api/v1/items?limit=100&status=any", "/api/v1/items?limit=100&trashed=true",
 		"/api/v1/items?q=cooperatives", "/api/v1/items?q=repor&status=any", "/api/v1/items?tag=annual-reports&status=any",
+		"/api/v1/items?tag=cooperatives&limit=3", "/api/v1/items?tag=cooperatives,covid-19&sort=published_at",
 	}
 	type listed struct {
 		Data []struct {

@@ -760,7 +760,7 @@ type writer struct {
 const (
 	insertItemSQL = `INSERT INTO items (id, type, slug, title, summary, body, body_html, fields, fields_html, status, published_at, unpublish_at, author_id, version, created_at, updated_at, deleted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertItemTagSQL  = `INSERT INTO item_tags (item_id, tag, position) VALUES (?, ?, ?)`
+	insertItemTagSQL  = `INSERT INTO item_tags (item_id, tag, position, published_at) VALUES (?, ?, ?, ?)`
 	insertSearchSQL   = `INSERT INTO items_fts (rowid, title, summary, body, tags) VALUES (?, ?, ?, ?, ?)`
 	insertRevisionSQL = `INSERT INTO revisions (item_id, version, snapshot, author_id, created_at) VALUES (?, ?, ?, ?, ?)`
 )
@@ -901,7 +901,7 @@ func (im *importer) writeItem(ctx context.Context, tx *gorm.DB, w *writer, e *en
 		return err
 	}
 	for i, t := range it.Tags {
-		if _, err := w.tag.ExecContext(ctx, it.ID, t, i); err != nil {
+		if _, err := w.tag.ExecContext(ctx, it.ID, t, i, it.PublishedAt); err != nil {
 			return err
 		}
 	}

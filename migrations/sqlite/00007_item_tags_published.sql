@@ -11,6 +11,7 @@ CREATE INDEX item_tags_published ON item_tags (tag, published_at DESC, item_id D
 
 -- +goose StatementBegin
 CREATE TRIGGER item_tags_published_insert AFTER INSERT ON item_tags
+WHEN NEW.published_at IS NULL -- an import writes it itself
 BEGIN
     UPDATE item_tags SET published_at = (SELECT i.published_at FROM items i WHERE i.id = NEW.item_id)
      WHERE item_id = NEW.item_id AND tag = NEW.tag;
