@@ -38,6 +38,9 @@ Commands:
                          create a user; the password is read from standard input, or generated
   user set-password --email E
                          set a user's password (from standard input, or generated) and end their sessions
+  import FILE [--continue-on-error]
+                         load types, tags, items and collections from an NDJSON file, all or nothing
+  export FILE            write every type, tag, item and collection to a new NDJSON file
   healthcheck            exit 0 when the local server answers /readyz (for container health checks)
   version                print the version
 
@@ -68,6 +71,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = backup(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		err = user(ctx, rest, getenv, stdin, stdout, stderr)
+	case "import":
+		err = importFile(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		err = exportFile(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, rest, getenv, stdout, stderr)
 	case "version":

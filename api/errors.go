@@ -14,6 +14,7 @@ import (
 
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/content"
+	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/logging"
 	"github.com/foliocms/folio/internal/validation"
 )
@@ -156,6 +157,10 @@ func problemFor(err error, c echo.Context, bodyLimit int64) *Problem {
 	case errors.Is(err, content.ErrRenderBusy):
 		c.Response().Header().Set(echo.HeaderRetryAfter, "2")
 		return NewProblem(http.StatusServiceUnavailable, "The server is rendering too many bodies at once; try again in a moment.")
+	case database.IsBusy(err):
+		// Another process held the database's write lock past the busy timeout: a large import.
+		c.Response().Header().Set(echo.HeaderRetryAfter, "5")
+		return NewProblem(http.StatusServiceUnavailable, "The database is busy with a long write (such as an import); try again in a few seconds.")
 	case errors.Is(err, auth.ErrBusy):
 		c.Response().Header().Set(echo.HeaderRetryAfter, "1")
 		return NewProblem(http.StatusServiceUnavailable, "The server is checking too many passwords at once; try again in a moment.")

@@ -63,6 +63,12 @@ func NewRenderer(budget time.Duration) *Renderer {
 	}
 }
 
+// withSlots returns a renderer like r that renders up to n bodies at once: an import renders on
+// every core, where the API leaves half of them to the requests it serves.
+func (r *Renderer) withSlots(n int) *Renderer {
+	return &Renderer{md: r.md, policy: r.policy, budget: r.budget, slots: make(chan struct{}, max(1, n))}
+}
+
 // Render returns the sanitized HTML of Markdown source, or ErrRenderTooSlow or ErrRenderBusy.
 func (r *Renderer) Render(source string) (string, error) {
 	if quoteDepth(source) > maxQuoteDepth {

@@ -50,14 +50,15 @@ func ftsQuery(q string) string {
 	return strings.Join(quoted, " ")
 }
 
-// reindex writes an item's entry in the search index from its row and its tags' names.
+// reindex writes an item's entry in the search index from its row and its tags' names, in the
+// item's order of them (as an import writes them).
 func reindex(tx *gorm.DB, itemID string) error {
 	if err := tx.Exec("DELETE FROM items_fts WHERE rowid = (SELECT seq FROM items WHERE id = ?)", itemID).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`INSERT INTO items_fts (rowid, title, summary, body, tags)
 		SELECT i.seq, i.title, COALESCE(i.summary, ''), i.body,
-		       COALESCE((SELECT group_concat(t.name, ' ') FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
+		       COALESCE((SELECT group_concat(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
 		  FROM items i WHERE i.id = ?`, itemID).Error
 }
 
