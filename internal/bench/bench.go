@@ -339,7 +339,7 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 	if err != nil {
 		return 0, err
 	}
-	p.cmd.Env = h.env(dbPath, "FOLIO_ADDR="+addr, "FOLIO_METRICS_TOKEN="+h.metrics)
+	p.cmd.Env = h.env(dbPath, append([]string{"FOLIO_ADDR=" + addr, "FOLIO_METRICS_TOKEN=" + h.metrics}, h.o.env...)...)
 	if err := p.start(); err != nil {
 		return 0, err
 	}
@@ -348,7 +348,10 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 			err = fmt.Errorf("folio serve: %w (log: %s)", serr, logPath)
 		}
 	}()
-	t := &target{base: "http://" + addr, client: &http.Client{Timeout: time.Minute}, corpus: h.corpus, seed: h.o.seed}
+	// Enough idle connections for the walk of list pages, which would otherwise open a new one
+	// for most requests.
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: variedConns}}
+	t := &target{base: "http://" + addr, client: client, corpus: h.corpus, seed: h.o.seed}
 	defer t.client.CloseIdleConnections()
 	if err := waitReady(ctx, t.client, p, t.base+"/readyz"); err != nil {
 		return 0, fmt.Errorf("folio serve: %w (log: %s)", err, logPath)
@@ -363,6 +366,9 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 
 	mem := &memory{pid: p.pid()}
 	measure := func(name string, conns int, tr vegeta.Targeter) error {
+		if !h.o.runs(name) {
+			return nil
+		}
 		l := newLoad(conns)
 		defer l.close()
 		l.run(ctx, "warm-up", warmup, tr)
@@ -388,14 +394,17 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 	if err := measure(nameHot, defaultConns, vegeta.NewStaticTargeter(t.hotListPage()...)); err != nil {
 		return 0, err
 	}
-	h.progress("walking list pages for their cursors")
-	pages, err := t.listPages(ctx, variedConns, warmup+h.o.duration)
-	if err != nil {
-		return 0, fmt.Errorf("collect list pages: %w", err)
-	}
-	h.progress("%d list pages", len(pages))
-	if err := measure(nameVaried, variedConns, vegeta.NewStaticTargeter(pages...)); err != nil {
-		return 0, err
+	if h.o.runs(nameVaried) {
+		h.progress("walking list pages for their cursors")
+		pages, err := t.listPages(ctx, variedConns, warmup+h.o.duration)
+		if err != nil {
+			return 0, fmt.Errorf("collect list pages: %w", err)
+		}
+		h.progress("%d list pages", len(pages))
+		rep.notes = append(rep.notes, fmt.Sprintf("(c) drew its %d pages from real cursors, up to %d pages deep; a page is asked for again only once all have been", len(pages), maxDepth))
+		if err := measure(nameVaried, variedConns, vegeta.NewStaticTargeter(pages...)); err != nil {
+			return 0, err
+		}
 	}
 	if err := measure(nameSearch, searchConns, newSearches(t.base, h.corpus, h.o.seed).targeter()); err != nil {
 		return 0, err
@@ -409,7 +418,6 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 	if mem.sampled != nil {
 		rep.notes = append(rep.notes, "peak RSS of each scenario sampled from VmRSS every 10 ms, since the high-water mark could not be reset: "+mem.sampled.Error())
 	}
-	rep.notes = append(rep.notes, fmt.Sprintf("(c) drew its %d pages from real cursors, up to %d pages deep; a page is asked for again only once all have been", len(pages), maxDepth))
 	return mem.peak(), nil
 }
 
@@ -447,6 +455,10 @@ func (h *harness) header(ctx context.Context, root string, warmup time.Duration)
 		}
 		return strings.TrimSpace(string(out))
 	}
+	settings := "other settings default"
+	if len(h.o.env) > 0 {
+		settings = strings.Join(h.o.env, " ") + ", other settings default"
+	}
 	return []string{
 		"date: " + time.Now().UTC().Format(time.RFC3339),
 		"folio: " + output(root, "git", "describe", "--tags", "--always", "--dirty"),
@@ -454,7 +466,7 @@ func (h *harness) header(ctx context.Context, root string, warmup time.Duration)
 		fmt.Sprintf("machine: GOMAXPROCS %d, NumCPU %d, %s", runtime.GOMAXPROCS(0), runtime.NumCPU(), cpuModel()),
 		fmt.Sprintf("corpus: N = %d items (seed %d), %d tags, %d words", h.o.n, h.o.seed, len(corpusTags), vocabularySize),
 		fmt.Sprintf("duration: %v per scenario, after a warm-up of %v", h.o.duration, warmup),
-		"server: folio serve on loopback, FOLIO_LOG_LEVEL=warn (no access log), other settings default; the load generator runs on the same machine",
+		"server: folio serve on loopback, FOLIO_LOG_LEVEL=warn (no access log), " + settings + "; the load generator runs on the same machine",
 		"req/s: 2xx responses per second; p50, p99: latency of all responses; errors: non-2xx answers and transport errors",
 		"cache hits: share of the server's response-cache lookups answered from memory during the measurement; search queries are each sent once (a repeat in other letter case) so that the search itself is measured",
 	}

@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -41,6 +42,14 @@ type options struct {
 	out      string
 	keep     string
 	seed     uint64
+	only     string   // letters of the scenarios to run; all when empty
+	env      []string // KEY=VALUE settings of the server, beyond the benchmark's own
+}
+
+// runs reports whether the scenario of this name, which starts with its letter in parentheses,
+// is to be run.
+func (o options) runs(name string) bool {
+	return o.only == "" || strings.Contains(o.only, name[1:2])
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -56,6 +65,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.out, "out", "bench-results.md", "Markdown `file` the results are written to")
 	fs.StringVar(&o.keep, "keep", "", "`dir` that keeps the binary, the corpus, the seeded database and the logs, and reuses the corpus and database of the same size and seed")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the corpus and of the requests")
+	fs.StringVar(&o.only, "only", "", "run only these `scenarios`, by letter (for example ac); the import (f) and the baseline always run")
+	fs.Func("env", "a `KEY=VALUE` setting of the server, such as FOLIO_CACHE_SIZE=16MiB or GOMEMLIMIT=100MiB, to compare settings (repeatable)", func(kv string) error {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return errors.New("want KEY=VALUE")
+		}
+		o.env = append(o.env, kv)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -69,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("-n must be at least 100")
 	case o.duration < time.Second:
 		return errors.New("-duration must be at least 1s")
+	case strings.Trim(o.only, "abcde") != "":
+		return errors.New("-only takes letters of the scenarios a to e")
 	}
 	return benchmark(ctx, o, stdout, stderr)
 }
