@@ -63,12 +63,14 @@ func benchmark(ctx context.Context, o options, stdout, stderr io.Writer) (err er
 		if h.dir, err = os.MkdirTemp("", "folio-bench-"); err != nil {
 			return err
 		}
+		// A failure keeps the folder for its logs; an interruption does not, since it may hold
+		// gigabytes nobody asked to keep.
 		defer func() {
-			if err != nil {
+			if err != nil && ctx.Err() == nil {
 				h.progress("kept %s, with the logs of the server and the import", h.dir)
 				return
 			}
-			err = os.RemoveAll(h.dir)
+			err = errors.Join(err, os.RemoveAll(h.dir))
 		}()
 	} else if err := os.MkdirAll(h.dir, 0o755); err != nil {
 		return err

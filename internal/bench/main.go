@@ -89,5 +89,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case strings.Trim(o.only, "abcde") != "":
 		return errors.New("-only takes letters of the scenarios a to e")
 	}
-	return benchmark(ctx, o, stdout, stderr)
+	if err := benchmark(ctx, o, stdout, stderr); err != nil {
+		if ctx.Err() != nil {
+			return errors.New("interrupted")
+		}
+		return err
+	}
+	return nil
 }

@@ -147,7 +147,9 @@ func (t *target) listPages(ctx context.Context, conns int, measured time.Duratio
 			for f := next(); f != nil; f = next() {
 				if err := walk(f); err != nil {
 					mu.Lock()
-					walkErr = errors.Join(walkErr, err)
+					if walkErr == nil {
+						walkErr = err
+					}
 					mu.Unlock()
 					return
 				}
@@ -155,6 +157,9 @@ func (t *target) listPages(ctx context.Context, conns int, measured time.Duratio
 		})
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if walkErr != nil {
 		return nil, walkErr
 	}
