@@ -317,7 +317,7 @@ func (h *harness) measureBaselines(ctx context.Context, rep *report, warmup time
 		l.run(ctx, "warm-up", warmup, tr)
 		mem.begin()
 		r := l.run(ctx, fmt.Sprintf("baseline (Echo, 2 KB JSON, %d conns)", conns), h.o.duration, tr)
-		r.peakKiB = mem.end()
+		r.peakKiB, r.sampled = mem.end()
 		l.close()
 		h.progress("%s: %.0f req/s", r.name, r.rate)
 		rep.rows = append(rep.rows, r)
@@ -377,7 +377,7 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 		hits, misses, cerr := t.cacheCounts(ctx, h.metrics)
 		mem.begin()
 		r := l.run(ctx, name, h.o.duration, tr)
-		r.peakKiB = mem.end()
+		r.peakKiB, r.sampled = mem.end()
 		hits2, misses2, cerr2 := t.cacheCounts(ctx, h.metrics)
 		if lookups := hits2 - hits + misses2 - misses; cerr == nil && cerr2 == nil && lookups > 0 {
 			r.cacheHits = (hits2 - hits) / lookups
@@ -418,7 +418,7 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 	}
 
 	if mem.sampled != nil {
-		rep.notes = append(rep.notes, "peak RSS of each scenario sampled from VmRSS every 10 ms, since the high-water mark could not be reset: "+mem.sampled.Error())
+		rep.notes = append(rep.notes, "peak RSS marked (sampled): the highest VmRSS read every 10 ms, which can miss short spikes, since the high-water mark could not be reset: "+mem.sampled.Error())
 	}
 	return mem.peak(), nil
 }
@@ -469,7 +469,8 @@ func (h *harness) header(ctx context.Context, root string, warmup time.Duration)
 		fmt.Sprintf("corpus: N = %d items (seed %d), %d tags, %d words", h.o.n, h.o.seed, len(corpusTags), vocabularySize),
 		fmt.Sprintf("duration: %v per scenario, after a warm-up of %v", h.o.duration, warmup),
 		"server: folio serve on loopback, FOLIO_LOG_LEVEL=warn (no access log), " + settings + "; the load generator runs on the same machine",
-		"req/s: 2xx responses per second; p50, p99: latency of all responses; errors: non-2xx answers and transport errors",
+		"req/s: 2xx responses per second; × baseline: req/s over the baseline's at the same number of connections; p50, p99: latency of all responses; errors: non-2xx answers and transport errors",
+		"peak RSS: the measured process's (the baseline server, folio serve, folio import) peak resident memory during the measurement: VmHWM, reset before each scenario through /proc/PID/clear_refs",
 		"cache hits: share of the server's response-cache lookups answered from memory during the measurement; search queries are each sent once (a repeat in other letter case) so that the search itself is measured",
 	}
 }

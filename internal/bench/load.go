@@ -20,6 +20,7 @@ type result struct {
 	errors    uint64 // non-2xx responses and transport errors
 	firstErr  string
 	peakKiB   int     // the measured process's peak resident memory during the scenario
+	sampled   bool    // peakKiB is the highest of VmRSS samples, not the high-water mark
 	cacheHits float64 // share of the response cache's lookups that hit; negative when not measured
 	note      string
 }

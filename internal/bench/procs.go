@@ -181,17 +181,17 @@ func (m *memory) begin() {
 	}
 }
 
-// end returns the peak since begin, in KiB.
-func (m *memory) end() int {
-	var peak int
+// end returns the peak since begin, in KiB, and whether it was sampled.
+func (m *memory) end() (int, bool) {
 	if m.stopping != nil {
-		peak = m.stopping()
+		peak := m.stopping()
 		m.stopping = nil
-	} else {
-		peak, _ = procStatus(m.pid, "VmHWM")
+		m.overall = max(m.overall, peak)
+		return peak, true
 	}
+	peak, _ := procStatus(m.pid, "VmHWM")
 	m.overall = max(m.overall, peak)
-	return peak
+	return peak, false
 }
 
 // peak is the highest peak seen so far, the current high-water mark included.

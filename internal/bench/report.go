@@ -82,6 +82,9 @@ func (rep *report) write(w io.Writer) error {
 		}
 		if r.peakKiB > 0 {
 			cells[7] = fmt.Sprintf("%.1f", float64(r.peakKiB)/1024)
+			if r.sampled {
+				cells[7] += " (sampled)"
+			}
 		}
 		if r.cacheHits >= 0 {
 			cells[8] = fmt.Sprintf("%.0f %%", 100*r.cacheHits)
