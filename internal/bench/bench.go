@@ -76,6 +76,10 @@ func benchmark(ctx context.Context, o options, stdout, stderr io.Writer) (err er
 		return err
 	}
 
+	// Described before the build, so that the header names what was built and measured even
+	// if the tree changes during a long run.
+	warmup := min(2*time.Second, o.duration/5)
+	header := h.header(ctx, root, warmup)
 	h.bin = filepath.Join(h.dir, "folio")
 	h.progress("building folio")
 	if err := buildFolio(ctx, root, h.bin); err != nil {
@@ -91,8 +95,7 @@ func benchmark(ctx context.Context, o options, stdout, stderr io.Writer) (err er
 		return err
 	}
 
-	rep := &report{baselines: map[int]float64{}}
-	warmup := min(2*time.Second, o.duration/5)
+	rep := &report{baselines: map[int]float64{}, header: header}
 	if err := h.measureBaselines(ctx, rep, warmup); err != nil {
 		return err
 	}
@@ -104,7 +107,6 @@ func benchmark(ctx context.Context, o options, stdout, stderr io.Writer) (err er
 	if imported.note != "" {
 		rep.notes = append(rep.notes, imported.note)
 	}
-	rep.header = h.header(ctx, root, warmup)
 
 	var failed []string
 	for _, r := range rep.rows {
