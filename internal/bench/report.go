@@ -73,6 +73,9 @@ func (rep *report) write(w io.Writer) error {
 		if base := rep.baselines[r.conns]; base > 0 && r.requests > 0 {
 			ratio = r.rate / base
 			cells[3] = fmt.Sprintf("%.2f", ratio)
+			if ratio < 0.01 {
+				cells[3] = fmt.Sprintf("%.2g", ratio) // two figures, not a row of zeros
+			}
 		}
 		if r.requests > 0 {
 			cells[4], cells[5] = ms(r.p50), ms(r.p99)
