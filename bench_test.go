@@ -20,7 +20,7 @@ import (
 // baseline, measured in the same run, is `folio version`: the cost of starting the process at
 // all, so that the ratio says what serving adds, whatever the machine's load.
 //
-//	make bench   (or: go test -tags sqlite_fts5 -run '^$' -bench Startup -benchtime 20x .)
+//	make bench-micro   (or: go test -tags sqlite_fts5 -run '^$' -bench Startup -benchtime 20x .)
 func BenchmarkStartup(b *testing.B) {
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "folio")
