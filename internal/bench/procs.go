@@ -131,10 +131,10 @@ func freeAddr(ctx context.Context) (string, error) {
 	return addr, ln.Close()
 }
 
-// waitReady polls url until it answers 200, the process exits, or a minute has passed (opening
-// a large database that needs a migration takes a while).
+// waitReady polls url until it answers 200, the process exits, or five minutes have passed
+// (serve migrates the database before it listens, which takes minutes for a million items).
 func waitReady(ctx context.Context, client *http.Client, p *process, url string) error {
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
 		if done, err := p.exited(); done {
 			return fmt.Errorf("exited before it was ready (%s)", exitReason(err))
@@ -155,7 +155,7 @@ func waitReady(ctx context.Context, client *http.Client, p *process, url string)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("%s not ready within a minute", url)
+	return fmt.Errorf("%s not ready within five minutes", url)
 }
 
 // memory follows a process's peak resident memory scenario by scenario. Linux resets a
