@@ -100,7 +100,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*I
 	// The import's own copy of the store, whose renderer uses every core.
 	is := *s
 	is.renderer = s.renderer.withSlots(runtime.GOMAXPROCS(0))
-	im := &importer{s: &is, opts: opts, now: s.clock(), res: &ImportResult{}, types: map[string]*typeEntry{}, tags: map[string]*tagEntry{}, users: map[string]bool{}}
+	im := &importer{s: &is, opts: opts, now: s.clock(), res: &ImportResult{}, types: map[string]*typeEntry{}, tags: map[string]*tagEntry{}, users: map[string]bool{}, typesUsed: map[string]bool{}}
 	if err := im.load(ctx); err != nil {
 		return nil, err
 	}
@@ -135,8 +135,9 @@ type importer struct {
 	tags  map[string]*tagEntry
 
 	// Written by the writer only.
-	refs    []pendingRefs
-	lastSeq int64 // the last item's before the import
+	refs      []pendingRefs
+	lastSeq   int64           // the last item's before the import
+	typesUsed map[string]bool // by items written so far
 }
 
 // typeEntry is a type as lines see it: view from line on, before above it (nil: no type).
@@ -854,6 +855,11 @@ func (im *importer) writeEntry(ctx context.Context, tx *gorm.DB, w *writer, e *e
 	case e.item != nil:
 		return im.writeItem(ctx, tx, w, e)
 	case e.typ != nil:
+		if im.typesUsed[e.typ.Key] {
+			// The reader checked the line against the database, which does not have this
+			// import's items yet; and items below the line were checked with the new fields.
+			return fmt.Errorf("the type %s is redefined below items of it; put type lines first, as an export does", e.typ.Key)
+		}
 		if e.insertType {
 			if err := tx.Create(e.typ).Error; err != nil {
 				return err
@@ -909,6 +915,7 @@ func (im *importer) writeItem(ctx context.Context, tx *gorm.DB, w *writer, e *en
 	if len(p.refs) > 0 {
 		im.refs = append(im.refs, pendingRefs{line: e.line, id: it.ID, refs: p.refs})
 	}
+	im.typesUsed[it.Type] = true
 	e.item = nil // done with it: let the memory go
 	im.res.Items++
 	im.opts.Progress.Items.Add(1)

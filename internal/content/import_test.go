@@ -306,3 +306,22 @@ func (f *fixture) publishedAt(t *testing.T, id string) *time.Time {
 	}
 	return it.PublishedAt
 }
+
+// TestImportRefusesATypeRedefinedBelowItsItems: type lines come first; a type redefined below
+// items of it would leave those items checked against fields it no longer has.
+func TestImportRefusesATypeRedefinedBelowItsItems(t *testing.T) {
+	f, _ := importFixture(t)
+	for _, continueOnError := range []bool{false, true} {
+		_, err := importLines(f, continueOnError,
+			`{"item": {"type": "news", "title": "First"}}`,
+			`{"type": {"key": "news", "name": "News", "fields": [{"name": "x", "kind": "text", "required": true}]}}`,
+			`{"item": {"type": "news", "title": "Second", "fields": {"x": "y"}}}`,
+		)
+		if err == nil || !strings.Contains(err.Error(), "line 2: the type news is redefined below items of it") {
+			t.Errorf("Import(continue %v) = %v", continueOnError, err)
+		}
+		if n, _ := f.store.CountItems(t.Context()); n != 0 {
+			t.Errorf("a refused import left %d items", n)
+		}
+	}
+}
