@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -146,6 +147,9 @@ func fixOperations(doc *openapi3.T, requestID *openapi3.HeaderRef) error {
 			if op.RequestBody != nil {
 				addBodyErrors(op, problemRef(doc))
 			}
+			if method != http.MethodGet && method != http.MethodHead {
+				addBusy(op, problemRef(doc))
+			}
 			for code, resp := range op.Responses.Map() {
 				if resp.Value == nil {
 					continue
@@ -193,6 +197,25 @@ func addBodyErrors(op *openapi3.Operation, problem *openapi3.SchemaRef) {
 			Content:     openapi3.NewContentWithJSONSchemaRef(problem),
 		}})
 	}
+}
+
+// addBusy documents the 503 that any write can answer: SQLite has one writer, and a write that
+// waits longer than the busy timeout behind another process's (an import) gives up; so does a
+// login when every password-hashing slot stays busy. Reads never wait for a writer.
+func addBusy(op *openapi3.Operation, problem *openapi3.SchemaRef) {
+	if op.Responses.Status(http.StatusServiceUnavailable) != nil {
+		return
+	}
+	desc := "The server is busy: a long write (such as an import) holds the database, or too many passwords are being checked; try again after Retry-After seconds"
+	retry := "Seconds to wait before trying again"
+	op.Responses.Set(strconv.Itoa(http.StatusServiceUnavailable), &openapi3.ResponseRef{Value: &openapi3.Response{
+		Description: &desc,
+		Content:     openapi3.NewContentWithJSONSchemaRef(problem),
+		Headers: openapi3.Headers{"Retry-After": &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+			Description: retry,
+			Schema:      openapi3.NewIntegerSchema().NewRef(),
+		}}}},
+	}})
 }
 
 // problemRef refers to the Problem schema, which every document with an error response has.

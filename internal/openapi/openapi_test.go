@@ -60,6 +60,14 @@ func TestConvert(t *testing.T) {
 			t.Errorf("response %s does not document X-Request-ID", code)
 		}
 	}
+	// Writes can find the database busy; reads cannot.
+	busy := doc.Paths.Value("/things").Post.Responses.Value("503")
+	if busy == nil || busy.Value.Content.Get("application/problem+json") == nil || busy.Value.Headers["Retry-After"] == nil {
+		t.Errorf("POST 503 = %+v, want a problem with Retry-After", busy)
+	}
+	if list.Responses.Value("503") != nil {
+		t.Error("GET documents a 503 for a busy database")
+	}
 	props := doc.Components.Schemas["Thing"].Value.Properties
 	if props["created_at"].Value.Format != "date-time" || props["name"].Value.Format != "" {
 		t.Errorf("formats: created_at %q, name %q; want date-time and none", props["created_at"].Value.Format, props["name"].Value.Format)
