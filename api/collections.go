@@ -2,9 +2,7 @@ package api
 
 import (
 	"encoding/json"
-	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -251,23 +249,7 @@ func collectionItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		list := ItemList{Data: make([]Item, len(page.Items)), Meta: ItemListMeta{Limit: q.Limit}}
-		for i := range page.Items {
-			list.Data[i] = itemResponse(&page.Items[i])
-		}
-		if page.Next != nil {
-			cursor := page.Next.Encode()
-			list.Meta.NextCursor = &cursor
-			setNextLink(c, "cursor", cursor)
-		}
-		if q.Page > 0 {
-			pages := int64(math.Ceil(float64(page.Total) / float64(q.Limit)))
-			list.Meta.Total, list.Meta.Page, list.Meta.Pages = &page.Total, &q.Page, &pages
-			if int64(q.Page) < pages {
-				setNextLink(c, "page", strconv.Itoa(q.Page+1))
-			}
-		}
-		body, err := marshalList(list, q.Select)
+		body, err := listBody(c, page, q)
 		if err != nil {
 			return err
 		}

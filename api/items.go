@@ -217,23 +217,7 @@ func listItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		if err != nil {
 			return queryError(err)
 		}
-		list := ItemList{Data: make([]Item, len(page.Items)), Meta: ItemListMeta{Limit: q.Limit}}
-		for i := range page.Items {
-			list.Data[i] = itemResponse(&page.Items[i])
-		}
-		if page.Next != nil {
-			cursor := page.Next.Encode()
-			list.Meta.NextCursor = &cursor
-			setNextLink(c, "cursor", cursor)
-		}
-		if q.Page > 0 {
-			pages := int64(math.Ceil(float64(page.Total) / float64(q.Limit)))
-			list.Meta.Total, list.Meta.Page, list.Meta.Pages = &page.Total, &q.Page, &pages
-			if int64(q.Page) < pages {
-				setNextLink(c, "page", strconv.Itoa(q.Page+1))
-			}
-		}
-		body, err := marshalList(list, q.Select)
+		body, err := listBody(c, page, q)
 		if err != nil {
 			return err
 		}
@@ -246,6 +230,27 @@ func listItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		}
 		return c.JSONBlob(http.StatusOK, body)
 	}
+}
+
+// listBody renders a page of items as q asked for it, setting the Link header to the next page.
+func listBody(c echo.Context, page *content.Page, q content.Query) ([]byte, error) {
+	list := ItemList{Data: make([]Item, len(page.Items)), Meta: ItemListMeta{Limit: q.Limit}}
+	for i := range page.Items {
+		list.Data[i] = itemResponse(&page.Items[i])
+	}
+	if page.Next != nil {
+		cursor := page.Next.Encode()
+		list.Meta.NextCursor = &cursor
+		setNextLink(c, "cursor", cursor)
+	}
+	if q.Page > 0 {
+		pages := int64(math.Ceil(float64(page.Total) / float64(q.Limit)))
+		list.Meta.Total, list.Meta.Page, list.Meta.Pages = &page.Total, &q.Page, &pages
+		if int64(q.Page) < pages {
+			setNextLink(c, "page", strconv.Itoa(q.Page+1))
+		}
+	}
+	return marshalList(list, q.Select)
 }
 
 // marshalList encodes a list, keeping only the selected properties of each item.

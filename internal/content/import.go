@@ -818,10 +818,7 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	// The search index is written last, in one statement: FTS5 writes what it holds at every
 	// statement's end, so an entry per item written with it made a segment per item, merged
 	// again and again (60 % of an import's time, profiled).
-	if _, err := conn.ExecContext(ctx, `INSERT INTO items_fts (rowid, title, summary, body, tags)
-		SELECT i.seq, i.title, COALESCE(i.summary, ''), i.body,
-		       COALESCE((SELECT group_concat(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
-		  FROM items i WHERE i.seq > ?`, im.lastSeq); err != nil {
+	if _, err := conn.ExecContext(ctx, indexItemsSQL+"i.seq > ?", im.lastSeq); err != nil {
 		return err
 	}
 	return searchSegments(ctx, conn)

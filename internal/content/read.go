@@ -151,10 +151,12 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		// Ranked within the search window (rankedMatches): the window's rows, then their items.
 		query = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Joins("JOIN items i ON i.seq = m.seq").
 			Select("i.*, u.name AS author_name, m.search_rank")
-	case q.Q != "":
-		query = s.filter(db.Table("items AS i"), a, q, now).Select("i.*, u.name AS author_name, " + searchRank + " AS search_rank")
 	default:
-		query = s.filter(from(db, q), a, q, now).Select("i.*, u.name AS author_name")
+		columns := "i.*, u.name AS author_name"
+		if q.Q != "" {
+			columns += ", " + searchRank + " AS search_rank" // a search in another order
+		}
+		query = s.filter(from(db, q), a, q, now).Select(columns)
 	}
 	id := idExpr(q)
 	query = query.Joins("JOIN users u ON u.id = i.author_id").Order(fmt.Sprintf("%s %s, %s %s", expr, dir, id, dir))

@@ -74,16 +74,19 @@ func addSnippets(ctx context.Context, db *gorm.DB, q string, items []Item) error
 	return nil
 }
 
-// reindex writes an item's entry in the search index from its row and its tags' names, in the
-// item's order of them (as an import writes them).
+// indexItemsSQL writes the search index entries of the items (AS i) that a condition appended
+// to it selects, from their rows and their tags' names in the item's order of them.
+const indexItemsSQL = `INSERT INTO items_fts (rowid, title, summary, body, tags)
+	SELECT i.seq, i.title, COALESCE(i.summary, ''), i.body,
+	       COALESCE((SELECT group_concat(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
+	  FROM items i WHERE `
+
+// reindex writes an item's entry in the search index anew.
 func reindex(tx *gorm.DB, itemID string) error {
 	if err := tx.Exec("DELETE FROM items_fts WHERE rowid = (SELECT seq FROM items WHERE id = ?)", itemID).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`INSERT INTO items_fts (rowid, title, summary, body, tags)
-		SELECT i.seq, i.title, COALESCE(i.summary, ''), i.body,
-		       COALESCE((SELECT group_concat(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
-		  FROM items i WHERE i.id = ?`, itemID).Error
+	return tx.Exec(indexItemsSQL+"i.id = ?", itemID).Error
 }
 
 // rankKey is a relevance score as a cursor keeps it: exactly, so the next page starts where the
