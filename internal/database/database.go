@@ -33,6 +33,9 @@ const SlowQuery = 200 * time.Millisecond
 type Options struct {
 	Path   string       // the SQLite file; its folder is created when missing
 	Logger *slog.Logger // receives slow queries
+	// BusyTimeout replaces the package's BusyTimeout when positive: tests that wait out
+	// another connection's lock need not wait five seconds for it.
+	BusyTimeout time.Duration
 }
 
 // Open opens the SQLite database at opts.Path, creating the file and its folder when missing.
@@ -79,7 +82,11 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 		return nil, fmt.Errorf("create database file: %w", err)
 	}
 
-	writer, err := openPool(ctx, path, false)
+	busy := BusyTimeout
+	if opts.BusyTimeout > 0 {
+		busy = opts.BusyTimeout
+	}
+	writer, err := openPool(ctx, path, false, busy)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +96,7 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 
-	reader, err := openPool(ctx, path, true)
+	reader, err := openPool(ctx, path, true, busy)
 	if err != nil {
 		_ = writer.Close()
 		return nil, err
@@ -119,12 +126,12 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 }
 
 // openPool opens a connection pool on path and checks that SQLite accepted the settings.
-func openPool(ctx context.Context, path string, readOnly bool) (*sql.DB, error) {
+func openPool(ctx context.Context, path string, readOnly bool, busy time.Duration) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
+	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	// Keep prepared statements per connection: the application's queries are a small fixed set,
 	// and preparing one costs as much as running it (half of an authenticated request's lookup).
 	q.Set("_stmt_cache_size", "128")
