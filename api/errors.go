@@ -107,6 +107,11 @@ func writeProblem(c echo.Context, p *Problem) error {
 	if h.Get(echo.HeaderCacheControl) != "private, no-store" {
 		h.Set(echo.HeaderCacheControl, "no-store")
 	}
+	// Every 401 carries a challenge (RFC 9110 §15.5.2): the authentication middleware sets a
+	// precise one; a login or refresh with refused credentials gets the API's.
+	if p.Status == http.StatusUnauthorized && h.Get(echo.HeaderWWWAuthenticate) == "" {
+		h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="folio"`)
+	}
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(p.Status)
 	}
