@@ -18,6 +18,14 @@ type CollectionFilter struct {
 	TagsAny []string `json:"tags_any"`
 } //	@name	CollectionFilter
 
+// CollectionFilterInput is a collection's filter as a request gives it: a list left out is
+// empty. A filter given replaces the whole filter.
+type CollectionFilterInput struct {
+	Types   []string `json:"types" validate:"optional" example:"news,article"`
+	Tags    []string `json:"tags" validate:"optional" example:"cooperatives"`
+	TagsAny []string `json:"tags_any" validate:"optional" example:"india,nepal"`
+} //	@name	CollectionFilterInput
+
 // Collection is a curated listing page.
 type Collection struct {
 	Key         string           `json:"key" example:"ilo-coop-asia-pacific"`
@@ -42,22 +50,22 @@ type CollectionList struct {
 
 // NewCollection is the body of POST /collections.
 type NewCollection struct {
-	Key         string            `json:"key" example:"ilo-coop-asia-pacific"`
-	Title       string            `json:"title" example:"ILO's work on cooperatives in Asia and the Pacific"`
-	Description *string           `json:"description" validate:"optional"`
-	Filter      *CollectionFilter `json:"filter" validate:"optional"`
-	Pinned      []string          `json:"pinned" validate:"optional"`
-	Sort        *string           `json:"sort" validate:"optional" example:"-published_at"`
+	Key         string                 `json:"key" example:"ilo-coop-asia-pacific"`
+	Title       string                 `json:"title" example:"ILO's work on cooperatives in Asia and the Pacific"`
+	Description *string                `json:"description" validate:"optional"`
+	Filter      *CollectionFilterInput `json:"filter" validate:"optional"`
+	Pinned      []string               `json:"pinned" validate:"optional"`
+	Sort        *string                `json:"sort" validate:"optional" example:"-published_at"`
 } //	@name	NewCollection
 
 // CollectionPatch is the body of PATCH /collections/{key}, a JSON merge patch; filter and
 // pinned are replaced whole.
 type CollectionPatch struct {
-	Title       *string           `json:"title" validate:"optional"`
-	Description *string           `json:"description" validate:"optional"`
-	Filter      *CollectionFilter `json:"filter" validate:"optional"`
-	Pinned      []string          `json:"pinned" validate:"optional"`
-	Sort        *string           `json:"sort" validate:"optional"`
+	Title       *string                `json:"title" validate:"optional"`
+	Description *string                `json:"description" validate:"optional"`
+	Filter      *CollectionFilterInput `json:"filter" validate:"optional"`
+	Pinned      []string               `json:"pinned" validate:"optional"`
+	Sort        *string                `json:"sort" validate:"optional"`
 } //	@name	CollectionPatch
 
 var collectionServerOwned = []string{"version", "created_at", "updated_at"}
@@ -69,7 +77,7 @@ func collectionResponse(c *content.Collection) Collection {
 		Sort: c.Sort, Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-func collectionInput(title, description *string, filter *CollectionFilter, pinned []string, pinnedGiven bool, sort *string) content.CollectionInput {
+func collectionInput(title, description *string, filter *CollectionFilterInput, pinned []string, pinnedGiven bool, sort *string) content.CollectionInput {
 	in := content.CollectionInput{Title: title, Description: description, Sort: sort}
 	if filter != nil {
 		in.Filter = &content.CollectionFilter{Types: filter.Types, Tags: filter.Tags, TagsAny: filter.TagsAny}
@@ -88,11 +96,13 @@ func collectionInput(title, description *string, filter *CollectionFilter, pinne
 //	@Produce		json
 //	@Param			limit	query		int		false	"Page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"The next_cursor of the previous page"
+//	@Param			If-None-Match	header	string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200		{object}	CollectionList
 //	@Header			200		{string}	Link			"The next page, rel=\"next\", when there is one"
 //	@Header			200		{string}	ETag			"Identifies this response"
 //	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=… when anonymous"
 //	@Header			200		{string}	Surrogate-Key	"collections"
+//	@Success		304		"Not modified since the ETag given"
 //	@Failure		400		{object}	Problem	"A bad limit or cursor, or an unknown query parameter"
 //	@Failure		401		{object}	Problem	"A bad token"
 //	@Security		BearerAuth
@@ -149,10 +159,12 @@ func visibleCollection(c echo.Context, items *content.Store, col *content.Collec
 //	@Tags			collections
 //	@Produce		json
 //	@Param			key	path		string	true	"Collection key"
+//	@Param			If-None-Match	header	string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200	{object}	Collection
 //	@Header			200	{string}	ETag			"The collection's version"
 //	@Header			200	{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=… when anonymous"
 //	@Header			200	{string}	Surrogate-Key	"collection:KEY"
+//	@Success		304		"Not modified since the ETag given"
 //	@Failure		400	{object}	Problem	"An unknown query parameter"
 //	@Failure		401	{object}	Problem	"A bad token"
 //	@Failure		404	{object}	Problem	"No such collection"

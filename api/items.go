@@ -494,6 +494,7 @@ func itemWrite(c echo.Context, items *content.Store, write func(context.Context,
 //	@Param			id			path	string	true	"Item id"	format(uuid)
 //	@Param			If-Match	header	string	true	"The ETag of the current version"
 //	@Success		204			"In the trash"
+//	@Header			204			{string}	ETag	"The trashed item's new version, for a later restore's If-Match"
 //	@Failure		401			{object}	Problem	"No valid access token"
 //	@Failure		403			{object}	Problem	"The caller may see the item but not trash it"
 //	@Failure		404			{object}	Problem	"No such item, or not one the caller may see"

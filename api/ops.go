@@ -74,6 +74,7 @@ func readyz(logger *slog.Logger, ping func(context.Context) error) echo.HandlerF
 //	@Param			If-None-Match	header		string					false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200				{object}	map[string]interface{}	"The OpenAPI 3.0 document"
 //	@Header			200				{string}	ETag					"Identifies this version of the document"
+//	@Header			200				{string}	Cache-Control			"public, max-age=60: caches may keep it a minute"
 //	@Success		304				"Not modified since the ETag given"
 //	@Router			/openapi.json [get]
 func openAPIDocument(logger *slog.Logger, static []byte, items *content.Store) echo.HandlerFunc {
@@ -232,6 +233,7 @@ func fieldSchema(d content.FieldDef) map[string]any {
 //	@Tags			operations
 //	@Produce		html
 //	@Success		200	{string}	string	"The reference page"
+//	@Header			200	{string}	Cache-Control	"no-cache: a browser checks for a newer reference each time"
 //	@Router			/docs [get]
 func docsPage(files fs.FS, csp string) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -248,6 +250,7 @@ func docsPage(files fs.FS, csp string) echo.HandlerFunc {
 //	@Produce		text/javascript,text/css,image/png
 //	@Param			file	path		string	true	"File name, such as swagger-ui.css"
 //	@Success		200		{file}		binary	"The file"
+//	@Header			200		{string}	Cache-Control	"public, max-age=3600"
 //	@Failure		404		{object}	Problem	"No such file"
 //	@Router			/docs/{file} [get]
 func docsAsset(files fs.FS, csp string) echo.HandlerFunc {

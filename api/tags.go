@@ -58,11 +58,13 @@ func tagResponse(t *content.Tag) Tag {
 //	@Param			group	query		string	false	"Only tags of this group"
 //	@Param			limit	query		int		false	"Page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"The next_cursor of the previous page"
+//	@Param			If-None-Match	header	string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200		{object}	TagList
 //	@Header			200		{string}	Link			"The next page, rel=\"next\", when there is one"
 //	@Header			200		{string}	ETag			"Identifies this response"
 //	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
 //	@Header			200		{string}	Surrogate-Key	"tags"
+//	@Success		304		"Not modified since the ETag given"
 //	@Failure		400		{object}	Problem	"A bad limit or cursor, or an unknown query parameter"
 //	@Failure		401	{object}	Problem	"A bad token"
 //	@Security		BearerAuth
@@ -103,10 +105,12 @@ func listTags(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@Tags			tags
 //	@Produce		json
 //	@Param			slug	path		string	true	"Tag slug"
+//	@Param			If-None-Match	header	string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200		{object}	Tag
 //	@Header			200		{string}	ETag			"The tag's version"
 //	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
 //	@Header			200		{string}	Surrogate-Key	"tags tag:SLUG"
+//	@Success		304		"Not modified since the ETag given"
 //	@Failure		400		{object}	Problem	"An unknown query parameter"
 //	@Failure		404		{object}	Problem	"No such tag"
 //	@Failure		401	{object}	Problem	"A bad token"

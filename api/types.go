@@ -115,10 +115,12 @@ var typeServerOwned = []string{"version", "created_at", "updated_at"}
 //	@Produce		json
 //	@Param			limit	query		int		false	"Page size"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"The next_cursor of the previous page"
+//	@Param			If-None-Match	header	string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200		{object}	ContentTypeList
 //	@Header			200		{string}	ETag			"Identifies this response"
 //	@Header			200		{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
 //	@Header			200		{string}	Surrogate-Key	"types"
+//	@Success		304		"Not modified since the ETag given"
 //	@Failure		400		{object}	Problem	"A bad limit or cursor, or an unknown query parameter"
 //	@Failure		401	{object}	Problem	"A bad token"
 //	@Security		BearerAuth
@@ -169,10 +171,12 @@ func listTypes(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 //	@Tags			types
 //	@Produce		json
 //	@Param			key	path		string	true	"Type key"
+//	@Param			If-None-Match	header	string	false	"An ETag from an earlier response; a match gets 304"
 //	@Success		200	{object}	ContentType
 //	@Header			200	{string}	ETag			"The type's version"
 //	@Header			200	{string}	Cache-Control	"public, max-age=…, stale-while-revalidate=…"
 //	@Header			200	{string}	Surrogate-Key	"types type:KEY"
+//	@Success		304		"Not modified since the ETag given"
 //	@Failure		400	{object}	Problem	"An unknown query parameter"
 //	@Failure		404	{object}	Problem	"No such type"
 //	@Failure		401	{object}	Problem	"A bad token"

@@ -55,6 +55,10 @@ func Convert(swagger []byte) ([]byte, error) {
 	if err := fixOperations(doc, requestID); err != nil {
 		return nil, err
 	}
+	addResponseHeaders(doc)
+	if err := selectableListItems(doc); err != nil {
+		return nil, err
+	}
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("converted document is invalid: %w", err)
 	}
@@ -221,4 +225,73 @@ func addBusy(op *openapi3.Operation, problem *openapi3.SchemaRef) {
 // problemRef refers to the Problem schema, which every document with an error response has.
 func problemRef(doc *openapi3.T) *openapi3.SchemaRef {
 	return &openapi3.SchemaRef{Ref: "#/components/schemas/Problem", Value: doc.Components.Schemas["Problem"].Value}
+}
+
+// addResponseHeaders documents the headers that responses carry by their status, whatever the
+// operation:
+//   - Cache-Control on every response (no-store unless the operation says otherwise; private,
+//     no-store for an answer made for a signed-in caller);
+//   - WWW-Authenticate on a 401, the bearer challenge (RFC 6750);
+//   - ETag on a 412, naming the version the resource has now, so a client can fetch it;
+//   - on a 304, the caching headers of the operation's 200, which a cache refreshes from it.
+func addResponseHeaders(doc *openapi3.T) {
+	cacheControl := &openapi3.HeaderRef{Ref: "#/components/headers/Cache-Control", Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: "How the response may be kept: no-store, or private, no-store for an answer made for a signed-in caller, unless the response says otherwise.",
+		Schema:      openapi3.NewStringSchema().NewRef(),
+	}}}
+	doc.Components.Headers["Cache-Control"] = &openapi3.HeaderRef{Value: cacheControl.Value}
+	challenge := &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: `The bearer challenge (RFC 6750): Bearer realm="folio" (realm="metrics" on /metrics), with error="invalid_token" when an access token was given but refused.`,
+		Required:    true,
+		Schema:      openapi3.NewStringSchema().NewRef(),
+	}}}
+	current := &openapi3.HeaderRef{Value: &openapi3.Header{Parameter: openapi3.Parameter{
+		Description: "The ETag of the version the resource has now.",
+		Schema:      openapi3.NewStringSchema().NewRef(),
+	}}}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ok := op.Responses.Status(http.StatusOK)
+			for code, resp := range op.Responses.Map() {
+				h := resp.Value.Headers
+				switch code {
+				case "401":
+					h["WWW-Authenticate"] = challenge
+				case "412":
+					h["ETag"] = current
+				case "304":
+					if ok != nil {
+						for name, header := range ok.Value.Headers {
+							if h[name] == nil {
+								h[name] = header
+							}
+						}
+					}
+				}
+				if h["Cache-Control"] == nil {
+					h["Cache-Control"] = cacheControl
+				}
+			}
+		}
+	}
+}
+
+// selectableListItems gives the items of a list their own schema, ListedItem: an Item whose
+// properties are all optional but id, because select= returns only the properties asked for.
+// Single items keep Item, where every property is present.
+func selectableListItems(doc *openapi3.T) error {
+	list, item := doc.Components.Schemas["ItemList"], doc.Components.Schemas["Item"]
+	if list == nil || item == nil {
+		return nil // a document without items (the converter's own tests)
+	}
+	data := list.Value.Properties["data"]
+	if data == nil || data.Value.Items == nil || data.Value.Items.Ref != "#/components/schemas/Item" {
+		return errors.New("ItemList.data is not a list of Item")
+	}
+	listed := *item.Value
+	listed.Required = []string{"id"}
+	listed.Description = "An item in a list: every property of Item, but with select= only the properties selected, and id."
+	doc.Components.Schemas["ListedItem"] = listed.NewRef()
+	data.Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/ListedItem", Value: &listed}
+	return nil
 }

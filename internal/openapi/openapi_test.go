@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,11 +17,14 @@ const swagger = `{
     "/things": {
       "get": {"operationId": "listThings", "summary": "List", "tags": ["things"], "produces": ["application/json"],
         "responses": {
-          "200": {"description": "ok", "schema": {"$ref": "#/definitions/Thing"}},
+          "200": {"description": "ok", "schema": {"$ref": "#/definitions/Thing"}, "headers": {"ETag": {"type": "string"}}},
+          "304": {"description": "not modified"},
+          "401": {"description": "bad token", "schema": {"$ref": "#/definitions/Problem"}},
           "404": {"description": "missing", "schema": {"$ref": "#/definitions/Problem"}}}},
       "post": {"operationId": "createThing", "summary": "Create", "tags": ["things"], "produces": ["application/json"],
         "security": [{"BearerAuth": []}],
-        "responses": {"201": {"description": "created", "schema": {"$ref": "#/definitions/Thing"}}}}
+        "responses": {"201": {"description": "created", "schema": {"$ref": "#/definitions/Thing"}},
+          "412": {"description": "stale", "schema": {"$ref": "#/definitions/Problem"}}}}
     }
   },
   "definitions": {
@@ -68,6 +72,21 @@ func TestConvert(t *testing.T) {
 	if list.Responses.Value("503") != nil {
 		t.Error("GET documents a 503 for a busy database")
 	}
+	// Headers that go with a status, whatever the operation.
+	for code, r := range list.Responses.Map() {
+		if r.Value.Headers["Cache-Control"] == nil {
+			t.Errorf("response %s does not document Cache-Control", code)
+		}
+	}
+	if list.Responses.Value("401").Value.Headers["WWW-Authenticate"] == nil {
+		t.Error("401 does not document its challenge")
+	}
+	if list.Responses.Value("304").Value.Headers["ETag"] == nil {
+		t.Error("304 does not document the 200's ETag")
+	}
+	if doc.Paths.Value("/things").Post.Responses.Value("412").Value.Headers["ETag"] == nil {
+		t.Error("412 does not document the current ETag")
+	}
 	props := doc.Components.Schemas["Thing"].Value.Properties
 	if props["created_at"].Value.Format != "date-time" || props["name"].Value.Format != "" {
 		t.Errorf("formats: created_at %q, name %q; want date-time and none", props["created_at"].Value.Format, props["name"].Value.Format)
@@ -97,5 +116,30 @@ func TestConvertRejects(t *testing.T) {
 				t.Errorf("Convert() error = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSelectableListItems: with select=, a listed item may lack any property but id, so lists
+// of items get a schema of their own in which only id is required; single items keep Item.
+func TestSelectableListItems(t *testing.T) {
+	item := openapi3.NewObjectSchema().
+		WithProperty("id", openapi3.NewStringSchema()).
+		WithProperty("title", openapi3.NewStringSchema())
+	item.Required = []string{"id", "title"}
+	list := openapi3.NewObjectSchema().WithProperty("data", openapi3.NewArraySchema())
+	list.Properties["data"].Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/Item", Value: item}
+	doc := &openapi3.T{Components: &openapi3.Components{Schemas: openapi3.Schemas{"Item": item.NewRef(), "ItemList": list.NewRef()}}}
+	if err := selectableListItems(doc); err != nil {
+		t.Fatal(err)
+	}
+	listed := doc.Components.Schemas["ListedItem"]
+	if listed == nil || !slices.Equal(listed.Value.Required, []string{"id"}) || listed.Value.Properties["title"] == nil {
+		t.Fatalf("ListedItem = %+v, want Item's properties with only id required", listed)
+	}
+	if ref := list.Properties["data"].Value.Items.Ref; ref != "#/components/schemas/ListedItem" {
+		t.Errorf("ItemList.data items = %s", ref)
+	}
+	if !slices.Equal(item.Required, []string{"id", "title"}) {
+		t.Errorf("Item's required properties changed: %v", item.Required)
 	}
 }
