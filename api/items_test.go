@@ -19,7 +19,11 @@ type itemsFixture struct {
 
 func newItemsFixture(t *testing.T) *itemsFixture {
 	t.Helper()
-	s := newTestServer(t)
+	return newItemsFixtureOn(t, newTestServer(t))
+}
+
+func newItemsFixtureOn(t *testing.T, s *testServer) *itemsFixture {
+	t.Helper()
 	f := &itemsFixture{testServer: s, admin: s.login(t, adminEmail, adminPassword).AccessToken}
 	for _, u := range []struct {
 		email, role string

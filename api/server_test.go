@@ -44,6 +44,9 @@ type testServer struct {
 	// elsewhere writes to the same database as another process would: without telling this
 	// server's content generation.
 	elsewhere *content.Store
+	// offContract turns off the check of every exchange against the OpenAPI document (see
+	// contract_test.go), for tests that add routes of their own to the server.
+	offContract bool
 }
 
 // testParams make password hashing cheap in tests; production parameters are measured in the
@@ -73,6 +76,13 @@ func (c *testClock) Advance(d time.Duration) {
 
 func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 	t.Helper()
+	return newTestServerOn(t, database.Options{}, modify...)
+}
+
+// newTestServerOn is newTestServer with database options (a short busy timeout); the path is
+// always a new temporary file.
+func newTestServerOn(t testing.TB, dbOpts database.Options, modify ...func(*config.Config)) *testServer {
+	t.Helper()
 	// The response cache is on, as in production: every test of a public read also checks
 	// that what it reads after a write is not a kept, stale answer.
 	cfg := config.Config{BodyLimit: 1 << 10, LogLevel: "debug", CacheMaxAge: time.Minute, CacheStale: 5 * time.Minute, CacheSize: 4 << 20}
@@ -80,7 +90,8 @@ func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 		m(&cfg)
 	}
 	path := filepath.Join(t.TempDir(), "folio.db")
-	db, err := database.Open(t.Context(), database.Options{Path: path})
+	dbOpts.Path = path
+	db, err := database.Open(t.Context(), dbOpts)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}
@@ -115,12 +126,33 @@ func newTestServer(t testing.TB, modify ...func(*config.Config)) *testServer {
 
 func (s *testServer) do(t testing.TB, method, target string, body io.Reader, headers ...string) *httptest.ResponseRecorder {
 	t.Helper()
+	var sent []byte
+	if body != nil {
+		var err error
+		if sent, err = io.ReadAll(body); err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(sent)
+	}
 	req := httptest.NewRequest(method, target, body)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return s.serve(t, req, sent)
+}
+
+// serve answers req, whose body is sent, and checks the exchange against the OpenAPI document.
+func (s *testServer) serve(t testing.TB, req *http.Request, sent []byte) *httptest.ResponseRecorder {
+	t.Helper()
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
+	if !s.offContract {
+		c, err := loadContract()
+		if err != nil {
+			t.Fatalf("load the OpenAPI document: %v", err)
+		}
+		c.check(t, req, sent, rec)
+	}
 	return rec
 }
 
@@ -235,6 +267,7 @@ func TestBodyLimitWithoutLength(t *testing.T) {
 
 func TestInternalErrorsStayInTheLog(t *testing.T) {
 	s := newTestServer(t)
+	s.offContract = true // /boom and /panic are this test's own routes
 	s.GET("/boom", func(echo.Context) error {
 		return errors.New("dial tcp 10.0.0.7:5432: secret-host unreachable")
 	})
