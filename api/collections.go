@@ -15,7 +15,7 @@ import (
 type CollectionFilter struct {
 	Types   []string `json:"types" example:"news,article"`
 	Tags    []string `json:"tags" example:"cooperatives,asia-and-the-pacific"`
-	TagsAny []string `json:"tags_any"`
+	TagsAny []string `json:"tags_any" example:"india,nepal"`
 } //	@name	CollectionFilter
 
 // CollectionFilterInput is a collection's filter as a request gives it: a list left out is
@@ -30,11 +30,11 @@ type CollectionFilterInput struct {
 type Collection struct {
 	Key         string           `json:"key" example:"ilo-coop-asia-pacific"`
 	Title       string           `json:"title" example:"ILO's work on cooperatives in Asia and the Pacific"`
-	Description string           `json:"description"`
+	Description string           `json:"description" example:"News, articles and events on cooperatives in the region."`
 	Filter      CollectionFilter `json:"filter"`
 	// Item ids shown first, in this order. Anonymous callers see only those of public items;
 	// editors see all (items that are not public are skipped when the collection is listed).
-	Pinned []string `json:"pinned"`
+	Pinned []string `json:"pinned" example:"0193d5b4-6f1e-7c3a-9a57-2f4d8b1c0e9a"`
 	// The order of the items after the pinned ones: a sort field, - for descending.
 	Sort      string    `json:"sort" example:"-published_at"`
 	Version   int64     `json:"version" example:"1"`

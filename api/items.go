@@ -39,7 +39,7 @@ type Item struct {
 	Tags   []string `json:"tags" example:"cooperatives,asia-and-the-pacific"`
 	Status string   `json:"status" enums:"draft,published" example:"published"`
 	// When it became, or becomes, public; null for a draft.
-	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time"`
+	PublishedAt *time.Time `json:"published_at" extensions:"x-nullable" format:"date-time" example:"2020-04-28T09:00:00Z"`
 	// When it stops being public; null for never.
 	UnpublishAt *time.Time `json:"unpublish_at" extensions:"x-nullable" format:"date-time"`
 	Author      ItemAuthor `json:"author"`
@@ -124,7 +124,7 @@ type ItemPatchRequest struct {
 type PublishRequest struct {
 	// When the item becomes public: a future time schedules it, a past one backdates it. Default:
 	// now, or the time it has if it is already published.
-	PublishedAt *time.Time `json:"published_at" validate:"optional" format:"date-time"`
+	PublishedAt *time.Time `json:"published_at" validate:"optional" format:"date-time" example:"2020-04-28T09:00:00Z"`
 	// When it stops being public; null for never. Default: as it is.
 	UnpublishAt *time.Time `json:"unpublish_at" validate:"optional" extensions:"x-nullable" format:"date-time"`
 } //	@name	PublishRequest

@@ -8,6 +8,7 @@
 package openapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,9 @@ func Convert(swagger []byte) ([]byte, error) {
 	}
 	addResponseHeaders(doc)
 	if err := selectableListItems(doc); err != nil {
+		return nil, err
+	}
+	if err := addExamples(doc); err != nil {
 		return nil, err
 	}
 	if err := doc.Validate(context.Background()); err != nil {
@@ -128,6 +132,11 @@ func fixOperations(doc *openapi3.T, requestID *openapi3.HeaderRef) error {
 		for _, method := range slices.Sorted(maps.Keys(methods)) {
 			op := methods[method]
 			where := method + " " + path
+			for _, p := range op.Parameters {
+				if p.Value != nil && strings.TrimSpace(p.Value.Description) == "" {
+					errs = append(errs, fmt.Errorf("%s: parameter %s has no description", where, p.Value.Name))
+				}
+			}
 			switch {
 			case op.OperationID == "":
 				errs = append(errs, fmt.Errorf("%s: no operation id (add @ID)", where))
@@ -294,4 +303,152 @@ func selectableListItems(doc *openapi3.T) error {
 	doc.Components.Schemas["ListedItem"] = listed.NewRef()
 	data.Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/ListedItem", Value: &listed}
 	return nil
+}
+
+// addExamples gives every JSON request and response body an example, so that the reference
+// shows one and mock servers and client tests have one: built from the schemas' own property
+// examples (the example:"…" of the Go structs), shared through components/examples per schema,
+// and, for errors, a problem of the response's own status. A required property with no example
+// fails the conversion: the examples stay complete as the structs grow.
+func addExamples(doc *openapi3.T) error {
+	if doc.Components.Examples == nil {
+		doc.Components.Examples = openapi3.Examples{}
+	}
+	var missing []string
+	shared := func(ref *openapi3.SchemaRef) *openapi3.ExampleRef {
+		if ref == nil || ref.Value == nil {
+			return nil
+		}
+		name, named := strings.CutPrefix(ref.Ref, "#/components/schemas/")
+		if named && doc.Components.Examples[name] != nil {
+			return &openapi3.ExampleRef{Ref: "#/components/examples/" + name, Value: doc.Components.Examples[name].Value}
+		}
+		where := cmp.Or(name, "an inline schema")
+		value := exampleOf(ref, where, &missing, 0)
+		ex := &openapi3.Example{Value: value}
+		if !named {
+			return &openapi3.ExampleRef{Value: ex}
+		}
+		ex.Summary = "An example " + name
+		doc.Components.Examples[name] = &openapi3.ExampleRef{Value: ex}
+		return &openapi3.ExampleRef{Ref: "#/components/examples/" + name, Value: ex}
+	}
+	for _, path := range doc.Paths.InMatchingOrder() {
+		for _, op := range doc.Paths.Value(path).Operations() {
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for _, mt := range op.RequestBody.Value.Content {
+					setExample(mt, shared(mt.Schema))
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				for name, mt := range resp.Value.Content {
+					switch {
+					case name == ProblemMediaType:
+						setExample(mt, problemExample(doc, code, resp.Value))
+					case strings.HasSuffix(name, "json") && mt.Schema != nil && mt.Schema.Value.Type.Is("object") && len(mt.Schema.Value.Properties) > 0:
+						setExample(mt, shared(mt.Schema))
+					}
+				}
+			}
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("examples: no example for %s (add example:\"…\" to the Go struct field)", strings.Join(slices.Compact(missing), ", "))
+	}
+	return nil
+}
+
+func setExample(mt *openapi3.MediaType, ex *openapi3.ExampleRef) {
+	if ex == nil || mt.Example != nil || len(mt.Examples) > 0 {
+		return
+	}
+	mt.Examples = openapi3.Examples{"example": ex}
+}
+
+// problemExample is a problem of the response's status, its detail the response's description,
+// shared by every response of that status with the same description.
+func problemExample(doc *openapi3.T, code string, resp *openapi3.Response) *openapi3.ExampleRef {
+	status, err := strconv.Atoi(code)
+	if err != nil {
+		return nil
+	}
+	detail := ""
+	if resp.Description != nil {
+		detail = *resp.Description
+	}
+	name := fmt.Sprintf("Problem%d", status)
+	for i := 2; doc.Components.Examples[name] != nil; i++ {
+		if doc.Components.Examples[name].Value.Value.(map[string]any)["detail"] == detail {
+			return &openapi3.ExampleRef{Ref: "#/components/examples/" + name, Value: doc.Components.Examples[name].Value}
+		}
+		name = fmt.Sprintf("Problem%d_%d", status, i)
+	}
+	value := map[string]any{
+		"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": detail,
+		"request_id": "01936d3c-7a4e-7b7c-9d59-5a1f0c1e2d3b",
+	}
+	if status == http.StatusUnprocessableEntity {
+		value["errors"] = []any{map[string]any{"field": "title", "message": "must be 1 to 300 characters, not all spaces"}}
+	}
+	ex := &openapi3.ExampleRef{Value: &openapi3.Example{Summary: fmt.Sprintf("A %d problem", status), Value: value}}
+	doc.Components.Examples[name] = ex
+	return &openapi3.ExampleRef{Ref: "#/components/examples/" + name, Value: ex.Value}
+}
+
+// exampleOf builds a value for the schema from its examples: its own, or its properties'
+// (the required ones, and the optional ones that have an example), or its items'. Values a
+// format implies stand in for timestamps, ids and emails. What has none is recorded in missing.
+func exampleOf(ref *openapi3.SchemaRef, where string, missing *[]string, depth int) any {
+	s := ref.Value
+	if name, ok := strings.CutPrefix(ref.Ref, "#/components/schemas/"); ok {
+		where = name
+	}
+	switch {
+	case s.Example != nil:
+		return s.Example
+	case len(s.Enum) > 0:
+		return s.Enum[0]
+	case depth > 8:
+		return nil
+	case len(s.AllOf) == 1:
+		return exampleOf(s.AllOf[0], where, missing, depth+1)
+	}
+	switch {
+	case s.Nullable:
+		return nil // an optional value with no example of its own: absent, as it most often is
+	case s.Type.Is("object"):
+		out := map[string]any{}
+		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+			p := s.Properties[name]
+			if slices.Contains(s.Required, name) || hasExample(p) {
+				out[name] = exampleOf(p, where+"."+name, missing, depth+1)
+			}
+		}
+		return out
+	case s.Type.Is("array"):
+		if s.Items == nil {
+			return []any{}
+		}
+		return []any{exampleOf(s.Items, where+"[]", missing, depth+1)}
+	case s.Type.Is("string"):
+		switch s.Format {
+		case "date-time":
+			return "2020-05-15T09:00:00Z"
+		case "uuid":
+			return "0193d5b4-6f1e-7c3a-9a57-2f4d8b1c0e9a"
+		case "email":
+			return "editor@example.com"
+		}
+	case s.Type.Is("boolean"):
+		return false
+	}
+	*missing = append(*missing, where)
+	return nil
+}
+
+// hasExample reports whether the schema has an example of its own or of its only allOf.
+func hasExample(ref *openapi3.SchemaRef) bool {
+	s := ref.Value
+	return s.Example != nil || (len(s.AllOf) == 1 && s.AllOf[0].Value.Example != nil)
 }

@@ -16,6 +16,7 @@ const swagger = `{
   "paths": {
     "/things": {
       "get": {"operationId": "listThings", "summary": "List", "tags": ["things"], "produces": ["application/json"],
+        "parameters": [{"name": "limit", "in": "query", "type": "integer", "description": "How many"}],
         "responses": {
           "200": {"description": "ok", "schema": {"$ref": "#/definitions/Thing"}, "headers": {"ETag": {"type": "string"}}},
           "304": {"description": "not modified"},
@@ -28,7 +29,7 @@ const swagger = `{
     }
   },
   "definitions": {
-    "Thing": {"type": "object", "properties": {"created_at": {"type": "string"}, "name": {"type": "string"}}},
+    "Thing": {"type": "object", "required": ["name"], "properties": {"created_at": {"type": "string"}, "name": {"type": "string", "example": "A thing"}}},
     "Problem": {"type": "object", "properties": {"title": {"type": "string"}}}
   }
 }`
@@ -87,6 +88,15 @@ func TestConvert(t *testing.T) {
 	if doc.Paths.Value("/things").Post.Responses.Value("412").Value.Headers["ETag"] == nil {
 		t.Error("412 does not document the current ETag")
 	}
+	// Examples: a body's from its schema's property examples, an error's a problem of its status.
+	if ex := list.Responses.Value("200").Value.Content.Get("application/json").Examples["example"]; ex == nil ||
+		ex.Ref != "#/components/examples/Thing" || ex.Value.Value.(map[string]any)["name"] != "A thing" {
+		t.Errorf("200 example = %+v, want the shared Thing example with its name", ex)
+	}
+	if ex := notFound.Content.Get("application/problem+json").Examples["example"]; ex == nil ||
+		ex.Value.Value.(map[string]any)["status"] != float64(404) || ex.Value.Value.(map[string]any)["detail"] != "missing" {
+		t.Errorf("404 example = %+v, want a 404 problem with the response's description", ex)
+	}
 	props := doc.Components.Schemas["Thing"].Value.Properties
 	if props["created_at"].Value.Format != "date-time" || props["name"].Value.Format != "" {
 		t.Errorf("formats: created_at %q, name %q; want date-time and none", props["created_at"].Value.Format, props["name"].Value.Format)
@@ -104,6 +114,8 @@ func TestConvertRejects(t *testing.T) {
         "security"`, "POST /things: no tag"},
 		{"error without problem", `"404": {"description": "missing", "schema": {"$ref": "#/definitions/Problem"}}`,
 			`"404": {"description": "missing", "schema": {"$ref": "#/definitions/Thing"}}`, "GET /things 404: an error response must be {object} Problem"},
+		{"required property without example", `"name": {"type": "string", "example": "A thing"}`, `"name": {"type": "string"}`, "no example for Thing.name"},
+		{"parameter without description", `, "description": "How many"`, ``, "GET /things: parameter limit has no description"},
 		{"unknown security scheme", `"BearerAuth": {"type"`, `"Cookie": {"type"`, `security scheme "Cookie" is unknown`},
 	}
 	for _, tt := range tests {
