@@ -53,6 +53,7 @@ func Convert(swagger []byte) ([]byte, error) {
 	}
 	requestID := addRequestIDHeader(doc)
 	fixDateTimes(doc)
+	openFreeFormObjects(doc)
 	if err := fixOperations(doc, requestID); err != nil {
 		return nil, err
 	}
@@ -105,6 +106,20 @@ func addRequestIDHeader(doc *openapi3.T) *openapi3.HeaderRef {
 	}}
 	doc.Components.Headers[requestIDHeader] = &openapi3.HeaderRef{Value: h}
 	return &openapi3.HeaderRef{Ref: "#/components/headers/" + requestIDHeader, Value: h}
+}
+
+// openFreeFormObjects says of every object property that lists no properties (an item's fields,
+// the OpenAPI document itself) that it takes any: a bare "type: object" reads as an empty object
+// to some generators (openapi-typescript makes it Record<string, never>).
+func openFreeFormObjects(doc *openapi3.T) {
+	for _, s := range doc.Components.Schemas {
+		for _, p := range s.Value.Properties {
+			v := p.Value
+			if p.Ref == "" && v.Type.Is("object") && len(v.Properties) == 0 && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
+				v.AdditionalProperties.Has = openapi3.Ptr(true)
+			}
+		}
+	}
 }
 
 // fixDateTimes gives every timestamp property (named *_at) the date-time format, which swag

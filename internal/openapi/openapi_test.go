@@ -29,7 +29,7 @@ const swagger = `{
     }
   },
   "definitions": {
-    "Thing": {"type": "object", "required": ["name"], "properties": {"created_at": {"type": "string"}, "name": {"type": "string", "example": "A thing"}}},
+    "Thing": {"type": "object", "required": ["name"], "properties": {"created_at": {"type": "string"}, "name": {"type": "string", "example": "A thing"}, "extra": {"type": "object"}}},
     "Problem": {"type": "object", "properties": {"title": {"type": "string"}}}
   }
 }`
@@ -98,6 +98,9 @@ func TestConvert(t *testing.T) {
 		t.Errorf("404 example = %+v, want a 404 problem with the response's description", ex)
 	}
 	props := doc.Components.Schemas["Thing"].Value.Properties
+	if has := props["extra"].Value.AdditionalProperties.Has; has == nil || !*has {
+		t.Error("a free-form object property does not say it takes any property")
+	}
 	if props["created_at"].Value.Format != "date-time" || props["name"].Value.Format != "" {
 		t.Errorf("formats: created_at %q, name %q; want date-time and none", props["created_at"].Value.Format, props["name"].Value.Format)
 	}
