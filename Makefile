@@ -16,7 +16,7 @@ DOCKERFILE_UTILS      := dockerfile-utils@0.16.3
 SWAGGER_UI_DIST       := swagger-ui-dist@5.35.0
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui bench bench-smoke bench-micro fuzz audit clean
+.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui frontend-test bench bench-smoke bench-micro fuzz audit clean
 FUZZTIME ?= 1m
 # make bench: items in the corpus, measured time per scenario, results file, and a folder that
 # keeps the corpus and seeded database between runs (seeding a million items takes minutes).
@@ -63,6 +63,10 @@ docs-ui: ## re-vendor Swagger UI into internal/docsui/swagger-ui (then update do
 	  cp package/LICENSE package/NOTICE package/swagger-ui-bundle.js package/swagger-ui-bundle.js.LICENSE.txt \
 	     package/swagger-ui.css package/favicon-32x32.png $(CURDIR)/internal/docsui/swagger-ui/ && rm -rf $$tmp
 
+# The example frontend pins its own versions in examples/frontend/package.json and package-lock.json.
+frontend-test: build ## build examples/frontend and test it in headless Chromium against bin/folio (needs Node.js, npm, chromium)
+	cd examples/frontend && npm ci && npm run build && npm test
+
 bench: ## the real binary over HTTP, seeded with N items, against a baseline server (see README)
 	go run ./internal/bench -n $(N) -duration $(DURATION) -out $(OUT) $(if $(KEEP),-keep $(KEEP))
 
@@ -81,10 +85,10 @@ fuzz: ## run each fuzz target for FUZZTIME (default 1m); their seeds run in make
 	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./internal/content
 	go test -run '^$$' -fuzz FuzzItemBody -fuzztime $(FUZZTIME) ./api
 
-audit: test bench-smoke lint docs-check spec-lint dockerfile-check ## everything CI checks
+audit: test bench-smoke lint docs-check spec-lint dockerfile-check frontend-test ## everything CI checks
 
 clean: ## remove build output and installed tools
-	rm -rf bin .bin
+	rm -rf bin .bin examples/frontend/dist examples/frontend/src/generated
 
 $(GOLANGCI_LINT):
 	GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
