@@ -2,6 +2,8 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/openapi";
 
 export type Item = components["schemas"]["Item"];
+/** An item in a list: with select=, only the properties asked for (and id). */
+export type ListedItem = components["schemas"]["ListedItem"];
 export type Problem = components["schemas"]["Problem"];
 
 declare global {

@@ -1,4 +1,4 @@
-import type { Item } from "./api";
+import type { Item, ListedItem } from "./api";
 
 const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -16,7 +16,7 @@ export function formatDate(iso: string): string {
  * The date a listing prints for an item, or null for none. The reference page prints none for
  * its event: an event's date is when it takes place, which its own page shows.
  */
-export function listingDate(item: Item): string | null {
+export function listingDate(item: ListedItem): string | null {
   if (item.type === "event" || !item.published_at) return null;
   return formatDate(item.published_at);
 }
@@ -31,8 +31,9 @@ export function pageDate(item: Item): string | null {
 }
 
 /** The line above an item's title: its series, when it has one, then its type's name ("ILO COOP 100 Interview"). */
-export function label(item: Item, typeNames: Map<string, string>): string {
-  const name = typeNames.get(item.type) ?? item.type;
-  const series = item.fields["series"];
+export function label(item: ListedItem, typeNames: Map<string, string>): string {
+  const type = item.type ?? "";
+  const name = typeNames.get(type) ?? type;
+  const series = item.fields?.["series"];
   return typeof series === "string" && series !== "" ? `${series} ${name}` : name;
 }

@@ -1,5 +1,5 @@
 // The listing page: a collection's title and its items, a page at a time.
-import { body, client, siteURL, typeNames, type Item } from "./api";
+import { body, client, siteURL, typeNames, type ListedItem } from "./api";
 import { el, show, showError } from "./dom";
 import { label, listingDate } from "./format";
 
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const [collection, list, names] = await Promise.all([
     body("the collection", client.GET("/api/v1/collections/{key}", key)),
     body("the collection's items", client.GET("/api/v1/collections/{key}/items", {
-      params: { path: { key: collectionKey }, query: { page, limit } },
+      // Only what the listing shows: a list item's body and rendered HTML are most of its bytes.
+      params: { path: { key: collectionKey }, query: { page, limit, select: "type,slug,title,summary,published_at,fields" } },
     })),
     typeNames(),
   ]);
@@ -45,11 +46,11 @@ async function main(): Promise<void> {
   );
 }
 
-function entry(item: Item, names: Map<string, string>): HTMLLIElement {
+function entry(item: ListedItem, names: Map<string, string>): HTMLLIElement {
   const date = listingDate(item);
   return el("li", {},
     el("p", { class: "label" }, label(item, names)),
-    el("h2", { class: "title" }, el("a", { href: siteURL("item.html", { type: item.type, slug: item.slug }) }, item.title)),
+    el("h2", { class: "title" }, el("a", { href: siteURL("item.html", { type: item.type ?? "", slug: item.slug ?? "" }) }, item.title ?? "")),
     ...(date && item.published_at ? [el("p", { class: "date" }, el("time", { datetime: item.published_at }, date))] : []),
     ...(item.summary ? [el("p", { class: "summary" }, item.summary)] : []),
   );
