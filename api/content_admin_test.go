@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/foliocms/folio/internal/database"
 )
@@ -207,10 +208,7 @@ func TestSearchOverHTTP(t *testing.T) {
 // TestWriteBehindALongWrite: a write that waits past the busy timeout for another process's
 // write lock (a large import) is a 503 to retry, not a 500.
 func TestWriteBehindALongWrite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits out the 5 s busy timeout")
-	}
-	f := newItemsFixture(t)
+	f := newItemsFixtureOn(t, newTestServerOn(t, database.Options{BusyTimeout: 50 * time.Millisecond}))
 	other, err := database.Open(t.Context(), database.Options{Path: f.path})
 	if err != nil {
 		t.Fatal(err)
