@@ -20,46 +20,46 @@ import (
 
 // Defines values for FieldDefinitionKind.
 const (
-	Boolean   FieldDefinitionKind = "boolean"
-	Date      FieldDefinitionKind = "date"
-	Datetime  FieldDefinitionKind = "datetime"
-	Email     FieldDefinitionKind = "email"
-	Enum      FieldDefinitionKind = "enum"
-	Integer   FieldDefinitionKind = "integer"
-	List      FieldDefinitionKind = "list"
-	Markdown  FieldDefinitionKind = "markdown"
-	Number    FieldDefinitionKind = "number"
-	Reference FieldDefinitionKind = "reference"
-	Text      FieldDefinitionKind = "text"
-	URL       FieldDefinitionKind = "url"
+	FieldDefinitionKindBoolean   FieldDefinitionKind = "boolean"
+	FieldDefinitionKindDate      FieldDefinitionKind = "date"
+	FieldDefinitionKindDatetime  FieldDefinitionKind = "datetime"
+	FieldDefinitionKindEmail     FieldDefinitionKind = "email"
+	FieldDefinitionKindEnum      FieldDefinitionKind = "enum"
+	FieldDefinitionKindInteger   FieldDefinitionKind = "integer"
+	FieldDefinitionKindList      FieldDefinitionKind = "list"
+	FieldDefinitionKindMarkdown  FieldDefinitionKind = "markdown"
+	FieldDefinitionKindNumber    FieldDefinitionKind = "number"
+	FieldDefinitionKindReference FieldDefinitionKind = "reference"
+	FieldDefinitionKindText      FieldDefinitionKind = "text"
+	FieldDefinitionKindURL       FieldDefinitionKind = "url"
 )
 
 // Valid indicates whether the value is a known member of the FieldDefinitionKind enum.
 func (e FieldDefinitionKind) Valid() bool {
 	switch e {
-	case Boolean:
+	case FieldDefinitionKindBoolean:
 		return true
-	case Date:
+	case FieldDefinitionKindDate:
 		return true
-	case Datetime:
+	case FieldDefinitionKindDatetime:
 		return true
-	case Email:
+	case FieldDefinitionKindEmail:
 		return true
-	case Enum:
+	case FieldDefinitionKindEnum:
 		return true
-	case Integer:
+	case FieldDefinitionKindInteger:
 		return true
-	case List:
+	case FieldDefinitionKindList:
 		return true
-	case Markdown:
+	case FieldDefinitionKindMarkdown:
 		return true
-	case Number:
+	case FieldDefinitionKindNumber:
 		return true
-	case Reference:
+	case FieldDefinitionKindReference:
 		return true
-	case Text:
+	case FieldDefinitionKindText:
 		return true
-	case URL:
+	case FieldDefinitionKindURL:
 		return true
 	default:
 		return false
@@ -107,13 +107,13 @@ func (e NewUserRole) Valid() bool {
 
 // Defines values for TokensTokenType.
 const (
-	Bearer TokensTokenType = "Bearer"
+	TokensTokenTypeBearer TokensTokenType = "Bearer"
 )
 
 // Valid indicates whether the value is a known member of the TokensTokenType enum.
 func (e TokensTokenType) Valid() bool {
 	switch e {
-	case Bearer:
+	case TokensTokenTypeBearer:
 		return true
 	default:
 		return false
