@@ -6977,6 +6977,7 @@ type TrashItemResponse409Headers struct {
 
 // TrashItemResponse412Headers the declared response headers of an HTTP 412 response for TrashItem
 type TrashItemResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -7149,6 +7150,7 @@ type UpdateItemResponse409Headers struct {
 
 // UpdateItemResponse412Headers the declared response headers of an HTTP 412 response for UpdateItem
 type UpdateItemResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -7288,6 +7290,7 @@ type PublishItemResponse409Headers struct {
 
 // PublishItemResponse412Headers the declared response headers of an HTTP 412 response for PublishItem
 type PublishItemResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -7427,6 +7430,7 @@ type RestoreItemResponse409Headers struct {
 
 // RestoreItemResponse412Headers the declared response headers of an HTTP 412 response for RestoreItem
 type RestoreItemResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -7680,6 +7684,7 @@ type RestoreRevisionResponse409Headers struct {
 
 // RestoreRevisionResponse412Headers the declared response headers of an HTTP 412 response for RestoreRevision
 type RestoreRevisionResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -7801,6 +7806,7 @@ type UnpublishItemResponse409Headers struct {
 
 // UnpublishItemResponse412Headers the declared response headers of an HTTP 412 response for UnpublishItem
 type UnpublishItemResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -9084,6 +9090,7 @@ type DeleteUserResponse409Headers struct {
 
 // DeleteUserResponse412Headers the declared response headers of an HTTP 412 response for DeleteUser
 type DeleteUserResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -9247,6 +9254,7 @@ type UpdateUserResponse409Headers struct {
 
 // UpdateUserResponse412Headers the declared response headers of an HTTP 412 response for UpdateUser
 type UpdateUserResponse412Headers struct {
+	ETag       *string
 	XRequestID string
 }
 
@@ -12494,6 +12502,13 @@ func ParseTrashItemResponse(rsp *http.Response) (*TrashItemResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers TrashItemResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -12811,6 +12826,13 @@ func ParseUpdateItemResponse(rsp *http.Response) (*UpdateItemResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers UpdateItemResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -13051,6 +13073,13 @@ func ParsePublishItemResponse(rsp *http.Response) (*PublishItemResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers PublishItemResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -13270,6 +13299,13 @@ func ParseRestoreItemResponse(rsp *http.Response) (*RestoreItemResponse, error) 
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers RestoreItemResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -13677,6 +13713,13 @@ func ParseRestoreRevisionResponse(rsp *http.Response) (*RestoreRevisionResponse,
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers RestoreRevisionResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -13876,6 +13919,13 @@ func ParseUnpublishItemResponse(rsp *http.Response) (*UnpublishItemResponse, err
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers UnpublishItemResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -15990,6 +16040,13 @@ func ParseDeleteUserResponse(rsp *http.Response) (*DeleteUserResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers DeleteUserResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -16280,6 +16337,13 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 412:
 		var headers UpdateUserResponse412Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("X-Request-ID"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-ID", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
