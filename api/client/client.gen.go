@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -351,7 +352,7 @@ type Item struct {
 	ID openapi_types.UUID `json:"id"`
 
 	// PublishedAt When it became, or becomes, public; null for a draft.
-	PublishedAt *time.Time `json:"published_at"`
+	PublishedAt nullable.Nullable[time.Time] `json:"published_at"`
 
 	// Search In search results (q=) only: how the item matched.
 	Search *ItemSearch `json:"search,omitempty"`
@@ -365,7 +366,7 @@ type Item struct {
 	// Summary A short text for lists; null when there is none.
 	//
 	// Example: Four cooperative practitioners discussed gender equality in the cooperative movement.
-	Summary *string `json:"summary"`
+	Summary nullable.Nullable[string] `json:"summary"`
 
 	// Tags Tag slugs.
 	//
@@ -379,8 +380,8 @@ type Item struct {
 	Type string `json:"type"`
 
 	// UnpublishAt When it stops being public; null for never.
-	UnpublishAt *time.Time `json:"unpublish_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	UnpublishAt nullable.Nullable[time.Time] `json:"unpublish_at"`
+	UpdatedAt   time.Time                    `json:"updated_at"`
 
 	// Version Grows by one with every change; the ETag names it.
 	//
@@ -411,7 +412,7 @@ type ItemListMeta struct {
 	Limit int `json:"limit"`
 
 	// NextCursor Pass as cursor to get the next page; null on the last page and with page.
-	NextCursor *string `json:"next_cursor"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 
 	// Page Example: 1
 	Page *int `json:"page,omitempty"`
@@ -432,9 +433,9 @@ type ItemPatch struct {
 	Fields *map[string]interface{} `json:"fields,omitempty"`
 
 	// Slug Example: cooperatives-in-timor-leste
-	Slug    *string   `json:"slug,omitempty"`
-	Summary *string   `json:"summary,omitempty"`
-	Tags    *[]string `json:"tags,omitempty"`
+	Slug    *string                   `json:"slug,omitempty"`
+	Summary nullable.Nullable[string] `json:"summary,omitempty"`
+	Tags    *[]string                 `json:"tags,omitempty"`
 
 	// Title Example: Cooperatives in Timor-Leste
 	Title *string `json:"title,omitempty"`
@@ -442,8 +443,8 @@ type ItemPatch struct {
 	// Type The item's type, if given, must be its current one.
 	//
 	// Example: news
-	Type        *string    `json:"type,omitempty"`
-	UnpublishAt *time.Time `json:"unpublish_at,omitempty"`
+	Type        *string                      `json:"type,omitempty"`
+	UnpublishAt nullable.Nullable[time.Time] `json:"unpublish_at,omitempty"`
 }
 
 // ItemSearch defines model for ItemSearch.
@@ -469,7 +470,7 @@ type ListMeta struct {
 	// NextCursor Pass as cursor to get the next page; null on the last page.
 	//
 	// Example: MDE5M2Q1YjQ
-	NextCursor *string `json:"next_cursor"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
 // LoginRequest defines model for LoginRequest.
@@ -533,7 +534,7 @@ type NewItem struct {
 	// Summary At most 1000 characters.
 	//
 	// Example: How cooperatives organise in Timor-Leste.
-	Summary *string `json:"summary,omitempty"`
+	Summary nullable.Nullable[string] `json:"summary,omitempty"`
 
 	// Tags Slugs of existing tags, at most 50.
 	//
@@ -551,13 +552,13 @@ type NewItem struct {
 	Type string `json:"type"`
 
 	// UnpublishAt When the item stops being public once published.
-	UnpublishAt *time.Time `json:"unpublish_at,omitempty"`
+	UnpublishAt nullable.Nullable[time.Time] `json:"unpublish_at,omitempty"`
 }
 
 // NewTag defines model for NewTag.
 type NewTag struct {
 	// Group Example: country
-	Group *string `json:"group,omitempty"`
+	Group nullable.Nullable[string] `json:"group,omitempty"`
 
 	// Name Example: Timor-Leste
 	Name string `json:"name"`
@@ -640,7 +641,7 @@ type PublishRequest struct {
 	PublishedAt *time.Time `json:"published_at,omitempty"`
 
 	// UnpublishAt When it stops being public; null for never. Default: as it is.
-	UnpublishAt *time.Time `json:"unpublish_at,omitempty"`
+	UnpublishAt nullable.Nullable[time.Time] `json:"unpublish_at,omitempty"`
 }
 
 // RefreshRequest defines model for RefreshRequest.
@@ -684,7 +685,7 @@ type Tag struct {
 	// Group Free text grouping tags, such as topic, region, country or series; null when none.
 	//
 	// Example: region
-	Group *string `json:"group"`
+	Group nullable.Nullable[string] `json:"group"`
 
 	// Name Example: Asia and the Pacific
 	Name string `json:"name"`
@@ -706,7 +707,7 @@ type TagList struct {
 // TagPatch defines model for TagPatch.
 type TagPatch struct {
 	// Group Example: country
-	Group *string `json:"group,omitempty"`
+	Group nullable.Nullable[string] `json:"group,omitempty"`
 
 	// Name Example: Timor-Leste
 	Name *string `json:"name,omitempty"`
