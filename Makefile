@@ -43,13 +43,16 @@ lint: $(GOLANGCI_LINT) ## run golangci-lint
 fmt: ## format the Go code
 	go fmt ./...
 
-docs: ## regenerate docs/ (swag, then the OpenAPI 3 conversion) from the handlers' annotations
-	go generate ./api
+# The client is generated from the document, so it comes second.
+docs: ## regenerate docs/ (swag, then the OpenAPI 3 conversion) and the Go client api/client from them
+	go generate ./api ./api/client
 
-docs-check: docs ## fail when docs/ is not what `make docs` generates
-	@git diff --exit-code --stat -- docs/ || { echo "docs/ is stale: run 'make docs' and commit the result"; exit 1; }
-	@untracked=$$(git ls-files --others --exclude-standard -- docs/); \
-	  if [ -n "$$untracked" ]; then echo "docs/ has files not committed: $$untracked"; exit 1; fi
+GENERATED := docs/ api/client/
+
+docs-check: docs ## fail when docs/ or api/client is not what `make docs` generates
+	@git diff --exit-code --stat -- $(GENERATED) || { echo "generated files are stale: run 'make docs' and commit the result"; exit 1; }
+	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
+	  if [ -n "$$untracked" ]; then echo "files generated but not committed: $$untracked"; exit 1; fi
 
 spec-lint: ## lint docs/openapi.json with Redocly (needs Node.js and npm)
 	npx --yes $(REDOCLY_CLI) lint --config .ci/redocly.yaml docs/openapi.json

@@ -36,5 +36,5 @@
 // @description                The value of FOLIO_METRICS_TOKEN, sent as "Authorization: Bearer <token>".
 package api
 
-//go:generate go tool swag init --quiet --generalInfo api.go --dir . --output ../docs --outputTypes json --requiredByDefault
+//go:generate go tool swag init --quiet --generalInfo api.go --dir . --exclude client --output ../docs --outputTypes json --requiredByDefault
 //go:generate go run ../internal/openapi/gen ../docs/swagger.json ../docs

@@ -435,6 +435,7 @@ func setCurrentETag(c echo.Context, items *content.Store, a *content.Actor, id s
 //	@Failure		404			{object}	Problem	"No such item, or not one the caller may see"
 //	@Failure		409			{object}	Problem	"The slug is taken, or the item is in the trash"
 //	@Failure		412			{object}	Problem	"The item changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The item's current version"
 //	@Failure		422			{object}	Problem	"Invalid values"
 //	@Failure		428			{object}	Problem	"No If-Match"
 //	@Router			/api/v1/items/{id} [patch]
@@ -500,6 +501,7 @@ func itemWrite(c echo.Context, items *content.Store, write func(context.Context,
 //	@Failure		404			{object}	Problem	"No such item, or not one the caller may see"
 //	@Failure		409			{object}	Problem	"Already in the trash"
 //	@Failure		412			{object}	Problem	"The item changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The item's current version"
 //	@Failure		428			{object}	Problem	"No If-Match"
 //	@Router			/api/v1/items/{id} [delete]
 func deleteItem(items *content.Store) echo.HandlerFunc {
@@ -542,6 +544,7 @@ func deleteItem(items *content.Store) echo.HandlerFunc {
 //	@Failure		404			{object}	Problem	"No such item, or not one the caller may see"
 //	@Failure		409			{object}	Problem	"Not in the trash"
 //	@Failure		412			{object}	Problem	"The item changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The item's current version"
 //	@Failure		428			{object}	Problem	"No If-Match"
 //	@Router			/api/v1/items/{id}/restore [post]
 func restoreItem(items *content.Store) echo.HandlerFunc {
@@ -579,6 +582,7 @@ func restoreItem(items *content.Store) echo.HandlerFunc {
 //	@Failure		404			{object}	Problem	"No such item, or not one the caller may see"
 //	@Failure		409			{object}	Problem	"The item is in the trash"
 //	@Failure		412			{object}	Problem	"The item changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The item's current version"
 //	@Failure		422			{object}	Problem	"unpublish_at is not after published_at"
 //	@Failure		428			{object}	Problem	"No If-Match"
 //	@Router			/api/v1/items/{id}/publish [post]
@@ -621,6 +625,7 @@ func publishItem(items *content.Store) echo.HandlerFunc {
 //	@Failure		404			{object}	Problem	"No such item, or not one the caller may see"
 //	@Failure		409			{object}	Problem	"The item is in the trash"
 //	@Failure		412			{object}	Problem	"The item changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The item's current version"
 //	@Failure		428			{object}	Problem	"No If-Match"
 //	@Router			/api/v1/items/{id}/unpublish [post]
 func unpublishItem(items *content.Store) echo.HandlerFunc {

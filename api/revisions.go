@@ -139,6 +139,7 @@ func getRevision(items *content.Store) echo.HandlerFunc {
 //	@Failure		404			{object}	Problem	"No such item or version, or not one the caller may see"
 //	@Failure		409			{object}	Problem	"The revision's slug is taken now, or the item is in the trash"
 //	@Failure		412			{object}	Problem	"The item changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The item's current version"
 //	@Failure		422			{object}	Problem	"The revision names tags that no longer exist"
 //	@Failure		428			{object}	Problem	"No If-Match"
 //	@Router			/api/v1/items/{id}/revisions/{version}/restore [post]

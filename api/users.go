@@ -182,6 +182,7 @@ func getUser(accounts *auth.Store) echo.HandlerFunc {
 //	@Failure		404			{object}	Problem	"No such user"
 //	@Failure		409			{object}	Problem	"The email is taken, or the change would leave no active admin"
 //	@Failure		412			{object}	Problem	"The user changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The user's current version"
 //	@Failure		422			{object}	Problem	"Invalid values"
 //	@Router			/api/v1/users/{id} [patch]
 func updateUser(accounts *auth.Store) echo.HandlerFunc {
@@ -224,6 +225,7 @@ func updateUser(accounts *auth.Store) echo.HandlerFunc {
 //	@Failure		404			{object}	Problem	"No such user"
 //	@Failure		409			{object}	Problem	"The user authored content, or is the last active admin"
 //	@Failure		412			{object}	Problem	"The user changed since the If-Match version; ETag has the current one"
+//	@Header			412			{string}	ETag	"The user's current version"
 //	@Router			/api/v1/users/{id} [delete]
 func deleteUser(accounts *auth.Store) echo.HandlerFunc {
 	return func(c echo.Context) error {
