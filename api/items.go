@@ -166,7 +166,7 @@ func actor(c echo.Context) *content.Actor {
 // listItems lists items.
 //
 //	@Summary		List items
-//	@Description	Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key).
+//	@Description	Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key). A query parameter fields.NAME=VALUE keeps the items whose field NAME equals VALUE (it needs exactly one type); OpenAPI cannot name a family of parameters, so it is not among those listed, and generated clients add it themselves (in Go, with a RequestEditorFn).
 //	@ID				listItems
 //	@Tags			items
 //	@Produce		json
@@ -182,7 +182,6 @@ func actor(c echo.Context) *content.Actor {
 //	@Param			page				query		int		false	"A page number, instead of a cursor"	minimum(1)
 //	@Param			select				query		string	false	"Item properties to return, comma-separated (id is always returned)"
 //	@Param			q					query		string	false	"Full-text search of title, summary, body and tag names; accents ignored, the last word matches as a prefix; results by relevance (among the 1000 newest matches that pass the filters) unless sort is given, each with search.snippet"	maxLength(200)
-//	@Param			fields.NAME			query		string	false	"Equality on a field of the type (replace NAME; needs exactly one type)"
 //	@Param			status				query		string	false	"With credentials: draft, published or any"	Enums(draft, published, any)
 //	@Param			trashed				query		bool	false	"With credentials: list the trash"
 //	@Param			If-None-Match		header		string	false	"An ETag from an earlier response; a match gets 304"

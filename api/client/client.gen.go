@@ -1022,9 +1022,6 @@ type ListItemsParams struct {
 	// Q Full-text search of title, summary, body and tag names; accents ignored, the last word matches as a prefix; results by relevance (among the 1000 newest matches that pass the filters) unless sort is given, each with search.snippet
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
-	// FieldsNAME Equality on a field of the type (replace NAME; needs exactly one type)
-	FieldsNAME *string `form:"fields.NAME,omitempty" json:"fields.NAME,omitempty"`
-
 	// Status With credentials: draft, published or any
 	Status *ListItemsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
@@ -1472,7 +1469,7 @@ type ClientInterface interface {
 
 	// ListItems List items
 	//
-	// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key).
+	// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key). A query parameter fields.NAME=VALUE keeps the items whose field NAME equals VALUE (it needs exactly one type); OpenAPI cannot name a family of parameters, so it is not among those listed, and generated clients add it themselves (in Go, with a RequestEditorFn).
 	//
 	// Corresponds with GET /api/v1/items (the `ListItems` operationId).
 	ListItems(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2154,7 +2151,7 @@ func (c *Client) ListCollectionItems(ctx context.Context, key string, params *Li
 
 // ListItems List items
 //
-// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key).
+// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key). A query parameter fields.NAME=VALUE keeps the items whose field NAME equals VALUE (it needs exactly one type); OpenAPI cannot name a family of parameters, so it is not among those listed, and generated clients add it themselves (in Go, with a RequestEditorFn).
 //
 // Corresponds with GET /api/v1/items (the `ListItems` operationId).
 func (c *Client) ListItems(ctx context.Context, params *ListItemsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3721,18 +3718,6 @@ func NewListItemsRequest(server string, params *ListItemsParams) (*http.Request,
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
-				return nil, err
-			} else {
-				for _, qp := range strings.Split(queryFrag, "&") {
-					rawQueryFragments = append(rawQueryFragments, qp)
-				}
-			}
-
-		}
-
-		if params.FieldsNAME != nil {
-
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields.NAME", *params.FieldsNAME, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5669,7 +5654,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListItemsWithResponse List items
 	//
-	// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key).
+	// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key). A query parameter fields.NAME=VALUE keeps the items whose field NAME equals VALUE (it needs exactly one type); OpenAPI cannot name a family of parameters, so it is not among those listed, and generated clients add it themselves (in Go, with a RequestEditorFn).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10492,7 +10477,7 @@ func (c *ClientWithResponses) ListCollectionItemsWithResponse(ctx context.Contex
 
 // ListItemsWithResponse List items
 //
-// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key).
+// Public items (published, published_at reached, unpublish_at not reached, not in the trash), newest first by default. With credentials, status and trashed show the drafts, scheduled and trashed items the caller may see (authors: their own). Pages by cursor (default) or by page number (adds total and pages). Anonymous answers are cacheable (ETag, Cache-Control, Surrogate-Key). A query parameter fields.NAME=VALUE keeps the items whose field NAME equals VALUE (it needs exactly one type); OpenAPI cannot name a family of parameters, so it is not among those listed, and generated clients add it themselves (in Go, with a RequestEditorFn).
 //
 // Returns a wrapper object for the known response body format(s).
 //
