@@ -348,14 +348,21 @@ func addExamples(doc *openapi3.T) error {
 		doc.Components.Examples[name] = &openapi3.ExampleRef{Value: ex}
 		return &openapi3.ExampleRef{Ref: "#/components/examples/" + name, Value: ex}
 	}
-	for _, path := range doc.Paths.InMatchingOrder() {
-		for _, op := range doc.Paths.Value(path).Operations() {
+	// In a fixed order, so that the numbered problem examples are numbered alike on every run.
+	paths := doc.Paths.InMatchingOrder()
+	slices.Sort(paths)
+	for _, path := range paths {
+		ops := doc.Paths.Value(path).Operations()
+		for _, method := range slices.Sorted(maps.Keys(ops)) {
+			op := ops[method]
 			if op.RequestBody != nil && op.RequestBody.Value != nil {
 				for _, mt := range op.RequestBody.Value.Content {
 					setExample(mt, shared(mt.Schema))
 				}
 			}
-			for code, resp := range op.Responses.Map() {
+			responses := op.Responses.Map()
+			for _, code := range slices.Sorted(maps.Keys(responses)) {
+				resp := responses[code]
 				for name, mt := range resp.Value.Content {
 					switch {
 					case name == ProblemMediaType:

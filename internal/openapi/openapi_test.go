@@ -1,6 +1,8 @@
 package openapi
 
 import (
+	"bytes"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -156,5 +158,23 @@ func TestSelectableListItems(t *testing.T) {
 	}
 	if !slices.Equal(item.Required, []string{"id", "title"}) {
 		t.Errorf("Item's required properties changed: %v", item.Required)
+	}
+}
+
+// TestConvertIsStable converts the API's own Swagger document several times: the output must not
+// depend on map order, or `make docs-check` would fail at random.
+func TestConvertIsStable(t *testing.T) {
+	in, err := os.ReadFile("../../docs/swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Convert(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if again, _ := Convert(in); !bytes.Equal(again, first) {
+			t.Fatal("two conversions of the same document differ")
+		}
 	}
 }
