@@ -206,7 +206,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	for _, s := range servers {
 		logger.Info("listening", "server", s.name, "addr", s.ln.Addr().String())
 	}
-	logger.Info("ready", "version", appVersion(), "db", cfg.DB, "startup_ms", float64(time.Since(start).Microseconds())/1000)
+	logger.Info("ready", "version", appVersion(), "db", database.Redact(cfg.DB), "startup_ms", float64(time.Since(start).Microseconds())/1000)
 	return serveUntilDone(ctx, logger, cfg.ShutdownTimeout, servers...)
 }
 

@@ -151,8 +151,10 @@ func NewStore(db *gorm.DB, opts Options) *Store {
 	return s
 }
 
-// clock returns the current time in UTC, the only zone the database holds.
-func (s *Store) clock() time.Time { return s.now().UTC() }
+// clock returns the current time in UTC, the only zone the database holds, at the microsecond
+// precision that PostgreSQL keeps (it would round the rest; SQLite would keep it), so that a
+// time written and read back is the same time on both.
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // NormalizeEmail returns the form in which an email address is stored and compared: NFKC
 // normalized (so that look-alike spellings of one address are one account), trimmed and

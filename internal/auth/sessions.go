@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/validation"
 )
 
@@ -56,7 +57,7 @@ func (s *Store) Login(ctx context.Context, email, password, clientIP string) (To
 		}
 	}
 	var tokens Tokens
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.clock()
 		// The password was checked against the hash read before hashing, which can take a
 		// while: if it has changed since (a reset) or the user was deactivated, the check no
@@ -164,7 +165,7 @@ func (s *Store) issue(tx *gorm.DB, sess *Session, now time.Time) (Tokens, error)
 func (s *Store) Refresh(ctx context.Context, token string) (Tokens, error) {
 	var tokens Tokens
 	reused := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.clock()
 		var rt refreshToken
 		if err := tx.Where("hash = ?", hashRefreshToken(token)).Take(&rt).Error; err != nil {
@@ -216,7 +217,7 @@ func (s *Store) Refresh(ctx context.Context, token string) (Tokens, error) {
 // Logout ends the session of a refresh token: its refresh tokens and its access tokens stop
 // working. An unknown token is not an error: the session it named is over either way.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		var rt refreshToken
 		err := tx.Where("hash = ?", hashRefreshToken(token)).Take(&rt).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -242,7 +243,7 @@ func (s *Store) Authenticate(ctx context.Context, accessToken string) (*Principa
 	var u User
 	err = s.db.WithContext(ctx).
 		Raw(`SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-		     WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND u.active = 1`, c.SessionID, c.Subject).
+		     WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND u.active = ?`, c.SessionID, c.Subject, true).
 		Scan(&u).Error
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
@@ -275,7 +276,7 @@ func (s *Store) ChangePassword(ctx context.Context, p *Principal, current, next,
 	if err != nil {
 		return wrapDomain(err, "hash password")
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.clock()
 		// Both checks were made on what was read when the request began: the session must still
 		// be live, and the password still the one verified.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/database"
 )
 
 // Login throttling: after MaxFailures failed attempts within FailureWindow for an account, or
@@ -49,7 +51,7 @@ func throttleKeys(email, clientIP string) (account, address string) {
 func (s *Store) reserve(ctx context.Context, email, clientIP string) (*attempt, error) {
 	accountKey, addressKey := throttleKeys(email, clientIP)
 	a := &attempt{accountKey: accountKey}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		now := s.clock()
 		// Failures that left the window count for nothing: drop them as new ones arrive.
 		if err := tx.Where("failed_at <= ?", now.Add(-FailureWindow)).Delete(&loginFailure{}).Error; err != nil {

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/foliocms/folio/internal/changes"
+	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/validation"
 )
 
@@ -184,7 +185,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersions []int64, c
 		out User
 		gen int64
 	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		cur, err := lockUser(tx, id, ifVersions)
 		if err != nil {
 			return err
@@ -241,7 +242,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, ifVersions []int64, c
 // cannot be deleted (ErrLastAdmin), nor a user who authored content (ErrHasContent: deactivate
 // them instead).
 func (s *Store) DeleteUser(ctx context.Context, id string, ifVersions []int64) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		if _, err := lockUser(tx, id, ifVersions); err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/changes"
+	"github.com/foliocms/folio/internal/database"
 )
 
 // Item statuses.
@@ -152,7 +153,7 @@ func NewStore(db *gorm.DB, opts Options) *Store {
 // the content generation, so that kept public responses are not served after it commits.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var gen int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := database.Write(ctx, s.db, func(tx *gorm.DB) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

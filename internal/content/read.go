@@ -391,10 +391,11 @@ func byTag(q Query) bool {
 }
 
 // from is the FROM of a list of q: its items, or its first tag's (byTag). CROSS JOIN keeps the
-// tag's index the outer loop.
+// tag's index the outer loop on SQLite; the join's condition is in the WHERE, since
+// PostgreSQL takes no ON after a CROSS JOIN.
 func from(db *gorm.DB, q Query) *gorm.DB {
 	if byTag(q) {
-		return db.Table("item_tags AS tp CROSS JOIN items AS i ON i.id = tp.item_id")
+		return db.Table("item_tags AS tp CROSS JOIN items AS i").Where("i.id = tp.item_id")
 	}
 	return db.Table("items AS i")
 }

@@ -37,7 +37,7 @@ func (s *Store) TypesVersion(ctx context.Context) (string, error) {
 		Sum     int64
 		Updated *string
 	}
-	err := s.db.WithContext(ctx).Raw("SELECT count(*) AS n, COALESCE(sum(version), 0) AS sum, max(updated_at) AS updated FROM types").Scan(&v).Error
+	err := s.db.WithContext(ctx).Raw("SELECT count(*) AS n, CAST(COALESCE(sum(version), 0) AS BIGINT) AS sum, max(updated_at) AS updated FROM types").Scan(&v).Error
 	if err != nil {
 		return "", wrap(err, "types version")
 	}

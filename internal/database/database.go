@@ -31,14 +31,15 @@ const SlowQuery = 200 * time.Millisecond
 
 // Options are the settings Open needs.
 type Options struct {
-	Path   string       // the SQLite file; its folder is created when missing
+	Path   string       // the SQLite file (its folder is created when missing), or a postgres:// URL
 	Logger *slog.Logger // receives slow queries
 	// BusyTimeout replaces the package's BusyTimeout when positive: tests that wait out
 	// another connection's lock need not wait five seconds for it.
 	BusyTimeout time.Duration
 }
 
-// Open opens the SQLite database at opts.Path, creating the file and its folder when missing.
+// Open opens the SQLite database at opts.Path, creating the file and its folder when missing,
+// or the PostgreSQL database that opts.Path names with a postgres:// URL (see openPostgres).
 //
 // Every connection, in both pools, is set up through the DSN, because PRAGMAs are per connection:
 // WAL (readers never block the writer), synchronous=FULL (a committed transaction survives a power
@@ -66,6 +67,9 @@ type Options struct {
 func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	if opts.Path == "" {
 		return nil, errors.New("open database: no path")
+	}
+	if IsPostgresURL(opts.Path) {
+		return openPostgres(ctx, opts.Path, opts)
 	}
 	path, err := filepath.Abs(opts.Path)
 	if err != nil {
@@ -167,6 +171,9 @@ func fileURI(path string, q url.Values) string {
 // transaction does not make the process look unready.
 func Ping(ctx context.Context, db *gorm.DB) error {
 	var n int
+	if IsPostgres(db) {
+		return db.WithContext(ctx).Raw("SELECT 1").Row().Scan(&n)
+	}
 	return db.WithContext(ctx).Raw("SELECT count(*) FROM sqlite_schema").Row().Scan(&n)
 }
 
@@ -174,8 +181,10 @@ func Ping(ctx context.Context, db *gorm.DB) error {
 // is complete, and closes every connection.
 func Close(db *gorm.DB) error {
 	var errs []error
-	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
-		errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+	if !IsPostgres(db) {
+		if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
+		}
 	}
 	for _, p := range pools(db) {
 		if err := p.Close(); err != nil {
@@ -203,8 +212,9 @@ func pools(db *gorm.DB) []*sql.DB {
 	return out
 }
 
-// IsBusy reports whether err is SQLite's "database is locked".
+// IsBusy reports whether err means that the database was held by another writer for longer
+// than the busy timeout: SQLite's "database is locked", PostgreSQL's lock timeout.
 func IsBusy(err error) bool {
 	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+	return (errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)) || isPostgresBusy(err)
 }

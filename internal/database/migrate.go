@@ -3,28 +3,47 @@ package database
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/gorm"
 
 	"github.com/foliocms/folio/migrations"
 )
 
-// Dialect names the SQL dialect of db's migrations.
-const Dialect = "sqlite"
-
-// Migrations returns a goose provider for db's schema, reading the SQL files embedded in the
-// binary. Migrations run on the writer connection, each in its own transaction.
+// Migrations returns a goose provider for db's schema, reading the SQL files of db's dialect
+// embedded in the binary. Migrations run in a transaction each. On PostgreSQL, where several
+// processes may start at once, a session advisory lock makes exactly one of them migrate while
+// the others wait, then find nothing to do.
 func Migrations(db *gorm.DB) (*goose.Provider, error) {
-	fsys, err := migrations.FS(Dialect)
+	dialect, gooseDialect := "sqlite", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if IsPostgres(db) {
+		dialect, gooseDialect = "postgres", goose.DialectPostgres
+		// One lock per schema: processes on the same schema wait for each other, and those on
+		// other schemas of the database (tests run in parallel, one schema each) need not.
+		var schema string
+		if err := db.Raw("SELECT current_schema()").Row().Scan(&schema); err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("folio migrations " + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64() >> 1)))
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	fsys, err := migrations.FS(dialect)
 	if err != nil {
 		return nil, err
 	}
-	writer, err := db.DB()
+	conn, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, writer, fsys)
+	p, err := goose.NewProvider(gooseDialect, conn, fsys, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -1,0 +1,56 @@
+// Package dbtest gives tests a database of their own on the PostgreSQL server that
+// FOLIO_TEST_POSTGRES names: a new schema per test, dropped when the test ends, so that tests
+// stay independent and may run in parallel on one database.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+)
+
+// EnvPostgres names the variable that holds the URL of a PostgreSQL database tests may use.
+const EnvPostgres = "FOLIO_TEST_POSTGRES"
+
+// PostgresURL returns the URL of a new, empty schema on the test PostgreSQL database (its
+// search_path names only that schema), or skips the test when FOLIO_TEST_POSTGRES is unset.
+// The schema is dropped, with everything in it, when the test ends.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		t.Skip(EnvPostgres + " is not set: no PostgreSQL to test against")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	schema := "test_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("dbtest: create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		// t.Context() has ended by now: the drop gets its own.
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("dbtest: %s: %v", EnvPostgres, err)
+	}
+	q := u.Query()
+	// public stays on the path for the extensions (unaccent), which live there once per database.
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	return u.String()
+}

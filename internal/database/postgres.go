@@ -1,0 +1,114 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+)
+
+// IsPostgresURL reports whether s names a PostgreSQL database rather than a SQLite file.
+func IsPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Redact returns a database location fit for a log line: a PostgreSQL URL without its password.
+func Redact(location string) string {
+	if !IsPostgresURL(location) {
+		return location
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// PostgresPoolSize is the most connections one process opens: enough for the two cores'
+// handlers to wait on the database in parallel, few enough that ten replicas stay far below
+// PostgreSQL's default max_connections of 100.
+const PostgresPoolSize = 8
+
+// openPostgres opens a pool on the PostgreSQL database at rawURL.
+//
+// Every process on the database shares it, so the settings that SQLite keeps per file are per
+// transaction here: write transactions take one advisory lock (see Write), which keeps them as
+// serial as SQLite's one writer across every replica, and lock_timeout plays the busy timeout.
+// Times come back in UTC, as they are stored: pgx would give them the process's time zone,
+// and a replica in another zone would render other JSON, and other ETags, for the same item.
+func openPostgres(ctx context.Context, rawURL string, opts Options) (*gorm.DB, error) {
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", Redact(rawURL), err)
+	}
+	busy := BusyTimeout
+	if opts.BusyTimeout > 0 {
+		busy = opts.BusyTimeout
+	}
+	// Every wait for a lock (the write lock above all) gives up after the busy timeout.
+	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(busy.Milliseconds(), 10)
+	utc := stdlib.OptionAfterConnect(func(_ context.Context, conn *pgx.Conn) error {
+		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	})
+	pool := stdlib.OpenDB(*cfg, utc)
+	pool.SetMaxOpenConns(PostgresPoolSize)
+	pool.SetMaxIdleConns(PostgresPoolSize)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", Redact(rawURL), err)
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: pool}), &gorm.Config{
+		Logger:         newSlowLogger(opts.Logger, SlowQuery),
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		TranslateError: true,
+	})
+	if err != nil {
+		_ = pool.Close()
+		return nil, fmt.Errorf("open database %s: %w", Redact(rawURL), err)
+	}
+	return db, nil
+}
+
+// writeLockKey is the advisory lock that write transactions take on PostgreSQL: any 64-bit
+// number that no other application on the same database uses ("folio" in ASCII).
+const writeLockKey = 0x666f6c696f
+
+// IsPostgres reports whether db is a PostgreSQL database.
+func IsPostgres(db *gorm.DB) bool { return db.Name() == "postgres" }
+
+// Write runs fn in a write transaction, committed when fn returns nil and rolled back
+// otherwise. Write transactions are serial: on SQLite through its one writer connection and
+// BEGIN IMMEDIATE, on PostgreSQL through a transaction-level advisory lock that every process
+// on the database takes, so that a transaction's reads, checks and writes see no other write
+// in between, as they do on SQLite (PostgreSQL's default READ COMMITTED would let two
+// transactions both pass a check that only one should). Waiting longer than the busy timeout
+// for the lock fails with an error that IsBusy recognizes.
+func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if IsPostgres(tx) {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", writeLockKey).Error; err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}
+
+// isPostgresBusy reports a PostgreSQL error that a retry may not meet: a lock not granted
+// within lock_timeout, a deadlock, a serialization failure.
+func isPostgresBusy(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "55P03" || pe.Code == "40P01" || pe.Code == "40001")
+}
