@@ -344,7 +344,7 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 			if err := loadTags(ctx, s.db, more); err != nil {
 				return nil, wrap(err, "collection items' tags")
 			}
-			if err := addSnippets(ctx, s.db, rest.Q, more); err != nil {
+			if err := s.addSnippets(ctx, s.db, rest.Q, more); err != nil {
 				return nil, wrap(err, "search snippets")
 			}
 			page.Items = append(page.Items, more...)

@@ -126,6 +126,7 @@ const DefaultRenderBudget = 2 * time.Second
 // Store is the content domain on GORM.
 type Store struct {
 	db       *gorm.DB
+	d        dialect // the SQL that differs between SQLite and PostgreSQL
 	renderer *Renderer
 	now      func() time.Time
 	changes  *changes.Generation
@@ -142,7 +143,7 @@ type nextChangeMemo struct {
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB, opts Options) *Store {
-	s := &Store{db: db, renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}}
+	s := &Store{db: db, d: dialectOf(db), renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -818,7 +818,7 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	// The search index is written last, in one statement: FTS5 writes what it holds at every
 	// statement's end, so an entry per item written with it made a segment per item, merged
 	// again and again (60 % of an import's time, profiled).
-	if _, err := conn.ExecContext(ctx, indexItemsSQL+"i.seq > ?", im.lastSeq); err != nil {
+	if _, err := conn.ExecContext(ctx, im.s.d.indexItemsSQL()+"i.seq > ?", im.lastSeq); err != nil {
 		return err
 	}
 	return searchSegments(ctx, conn)

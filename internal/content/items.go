@@ -142,7 +142,7 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 		if err := saveTags(tx, it); err != nil {
 			return err
 		}
-		if err := reindex(tx, it.ID); err != nil {
+		if err := s.reindex(tx, it.ID); err != nil {
 			return err
 		}
 		if err := saveRevision(tx, it, a, now); err != nil {
@@ -407,7 +407,7 @@ func (s *Store) change(ctx context.Context, a *Actor, id string, ifVersions []in
 				return err
 			}
 		}
-		if err := reindex(tx, id); err != nil {
+		if err := s.reindex(tx, id); err != nil {
 			return err
 		}
 		if err := saveRevision(tx, it, a, now); err != nil {

@@ -100,7 +100,7 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if err := loadTags(ctx, db, page.Items); err != nil {
 		return nil, wrap(err, "list items' tags")
 	}
-	if err := addSnippets(ctx, db, q.Q, page.Items); err != nil {
+	if err := s.addSnippets(ctx, db, q.Q, page.Items); err != nil {
 		return nil, wrap(err, "search snippets")
 	}
 	return page, nil
@@ -121,8 +121,9 @@ func (s *Store) searchWindow(db *gorm.DB, a *Actor, q Query, now time.Time) *gor
 	// CROSS JOIN keeps the search index the outer loop: SQLite does not reorder it, so it does
 	// not read a type's or tag's items first and sort their matches.
 	q.ftsInFrom = true
-	return s.filter(db.Session(&gorm.Session{NewDB: true}).Table("items_fts CROSS JOIN items AS i ON i.seq = items_fts.rowid"), a, q, now).
-		Select("i.seq AS seq, " + searchRank + " AS search_rank").Order("items_fts.rowid DESC").Limit(rankedMatches)
+	rank, args := s.d.searchRank(s.d.searchQuery(q.Q))
+	return s.filter(db.Session(&gorm.Session{NewDB: true}).Table(s.d.searchIndex()+" CROSS JOIN items AS i").Where(s.d.searchOn()), a, q, now).
+		Select("i.seq AS seq, "+rank+" AS search_rank", args...).Order(s.d.searchNewest()).Limit(rankedMatches)
 }
 
 // countItems counts the items of q; for a search by relevance, those in the search window.
@@ -152,11 +153,13 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		query = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Joins("JOIN items i ON i.seq = m.seq").
 			Select("i.*, u.name AS author_name, m.search_rank")
 	default:
-		columns := "i.*, u.name AS author_name"
-		if q.Q != "" {
-			columns += ", " + searchRank + " AS search_rank" // a search in another order
+		columns, args := "i.*, u.name AS author_name", []any(nil)
+		if q.Q != "" { // a search in another order
+			var rank string
+			rank, args = s.d.searchRank(s.d.searchQuery(q.Q))
+			columns += ", " + rank + " AS search_rank"
 		}
-		query = s.filter(from(db, q), a, q, now).Select(columns)
+		query = s.filter(from(db, q), a, q, now).Select(columns, args...)
 	}
 	id := idExpr(q)
 	query = query.Joins("JOIN users u ON u.id = i.author_id").Order(fmt.Sprintf("%s %s, %s %s", expr, dir, id, dir))
@@ -298,10 +301,10 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 	}
 	if q.Q != "" {
 		if !q.ftsInFrom {
-			db = db.Joins("JOIN items_fts ON items_fts.rowid = i.seq")
+			db = db.Joins("JOIN " + s.d.searchIndex() + " ON " + s.d.searchOn())
 		}
-		if fts := ftsQuery(q.Q); fts != "" {
-			db = db.Where("items_fts MATCH ?", fts)
+		if query := s.d.searchQuery(q.Q); query != "" {
+			db = db.Where(s.d.searchMatch(), query)
 		} else {
 			db = db.Where("1 = 0") // nothing searchable: no results
 		}
@@ -310,8 +313,8 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 		db = db.Where("i.id NOT IN ?", q.exclude)
 	}
 	for _, f := range q.fieldFilters {
-		// The path is built from a field name the type defines ([a-z][a-z0-9_]*), never raw text.
-		db = db.Where("json_extract(i.fields, ?) = ?", "$."+f.name, f.value)
+		cond, args := s.d.fieldEquals(f.name, f.value)
+		db = db.Where(cond, args...)
 	}
 	return db
 }
@@ -367,10 +370,7 @@ func (s *Store) resolveFieldFilters(ctx context.Context, q *Query) error {
 				verr.Add("fields."+name, "must be true or false")
 				continue
 			}
-			value = 0
-			if b {
-				value = 1 // json_extract gives 1 for true
-			}
+			value = b
 		case KindList, KindMarkdown:
 			verr.Add("fields."+name, "is a %s field, which lists cannot filter on", defs[i].Kind)
 			continue

@@ -9,12 +9,10 @@ import (
 	"gorm.io/gorm"
 )
 
-// Full-text search runs on SQLite FTS5 (items_fts, migration 00005): title, summary, body
-// (its Markdown source: the tokenizer skips the punctuation) and tag names, indexed in the
-// transaction of every write that changes them.
-
-// Search weights of bm25, by column: a word in the title counts most.
-const searchRank = "bm25(items_fts, 10.0, 4.0, 1.0, 2.0)"
+// Full-text search: title, summary, body (its Markdown source: the tokenizer skips the
+// punctuation) and tag names, indexed in the transaction of every write that changes them. The
+// index and its queries are the dialect's (dialect.go): FTS5 on SQLite (items_fts, migration
+// 00005), tsvector and GIN on PostgreSQL (items_search).
 
 // Markers of the matched words in snippets; the HTTP edge turns them into <mark> after escaping
 // the text around them.
@@ -23,20 +21,29 @@ const (
 	MarkEnd   = "\x02"
 )
 
-const searchSnippet = "snippet(items_fts, -1, char(1), char(2), '…', 16)"
-
 // maxSearchTerms bounds the words of a search.
 const maxSearchTerms = 16
 
-// ftsQuery turns what a person typed into an FTS5 query that treats all of it as text: each
-// run of letters and digits becomes a quoted term (so AND, OR, NOT, NEAR, quotes, parentheses
-// and * are just words or nothing), all terms must match, and the last one matches as a prefix
-// while it may still be being typed. It returns "" when nothing searchable is left.
-func ftsQuery(q string) string {
-	terms := strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+// searchTerms splits what a person typed into the words of a search: every run of letters and
+// digits, so that AND, OR, NOT, NEAR, quotes, parentheses and * are just words or nothing. The
+// last word is a prefix while it may still be being typed (no space after it).
+func searchTerms(q string) (terms []string, prefix bool) {
+	terms = strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
 	if len(terms) > maxSearchTerms {
 		terms = terms[:maxSearchTerms]
 	}
+	if len(terms) == 0 {
+		return nil, false
+	}
+	last := q[len(q)-1]
+	return terms, last != ' ' && last != '\t'
+}
+
+// ftsQuery turns what a person typed into an FTS5 query that treats all of it as text: each
+// word a quoted term, all of them required, the last a prefix (searchTerms). It returns ""
+// when nothing searchable is left.
+func ftsQuery(q string) string {
+	terms, prefix := searchTerms(q)
 	if len(terms) == 0 {
 		return ""
 	}
@@ -44,8 +51,7 @@ func ftsQuery(q string) string {
 	for i, t := range terms {
 		quoted[i] = `"` + t + `"` // letters and digits only: nothing to escape
 	}
-	last := q[len(q)-1]
-	if last != ' ' && last != '\t' {
+	if prefix {
 		quoted[len(quoted)-1] += "*"
 	}
 	return strings.Join(quoted, " ")
@@ -55,16 +61,15 @@ func ftsQuery(q string) string {
 // for the page alone, one item at a time: in the query that ranks the matches SQLite would make
 // one for every match before sorting, and FTS5 reads every match for "rowid IN (…)", where it
 // reads one for "rowid = ?".
-func addSnippets(ctx context.Context, db *gorm.DB, q string, items []Item) error {
-	fts := ftsQuery(q)
-	if fts == "" {
+func (s *Store) addSnippets(ctx context.Context, db *gorm.DB, q string, items []Item) error {
+	query := s.d.searchQuery(q)
+	if query == "" {
 		return nil
 	}
 	for i := range items {
 		var snippet []string
-		err := db.WithContext(ctx).Raw("SELECT "+searchSnippet+" FROM items_fts WHERE items_fts MATCH ? AND rowid = ?", fts, items[i].Seq).
-			Scan(&snippet).Error
-		if err != nil {
+		sql, args := s.d.snippet(query, items[i].Seq)
+		if err := db.WithContext(ctx).Raw(sql, args...).Scan(&snippet).Error; err != nil {
 			return err
 		}
 		if len(snippet) > 0 {
@@ -74,19 +79,12 @@ func addSnippets(ctx context.Context, db *gorm.DB, q string, items []Item) error
 	return nil
 }
 
-// indexItemsSQL writes the search index entries of the items (AS i) that a condition appended
-// to it selects, from their rows and their tags' names in the item's order of them.
-const indexItemsSQL = `INSERT INTO items_fts (rowid, title, summary, body, tags)
-	SELECT i.seq, i.title, COALESCE(i.summary, ''), i.body,
-	       COALESCE((SELECT group_concat(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
-	  FROM items i WHERE `
-
 // reindex writes an item's entry in the search index anew.
-func reindex(tx *gorm.DB, itemID string) error {
-	if err := tx.Exec("DELETE FROM items_fts WHERE rowid = (SELECT seq FROM items WHERE id = ?)", itemID).Error; err != nil {
+func (s *Store) reindex(tx *gorm.DB, itemID string) error {
+	if err := tx.Exec(s.d.unindexItemSQL(), itemID).Error; err != nil {
 		return err
 	}
-	return tx.Exec(indexItemsSQL+"i.id = ?", itemID).Error
+	return tx.Exec(s.d.indexItemsSQL()+"i.id = ?", itemID).Error
 }
 
 // rankKey is a relevance score as a cursor keeps it: exactly, so the next page starts where the

@@ -135,7 +135,7 @@ func (s *Store) UpdateTag(ctx context.Context, slug string, ifVersions []int64, 
 			return err
 		}
 		for _, id := range ids {
-			if err := reindex(tx, id); err != nil {
+			if err := s.reindex(tx, id); err != nil {
 				return err
 			}
 		}
@@ -202,7 +202,7 @@ func (s *Store) DeleteTag(ctx context.Context, a *Actor, slug string, ifVersions
 			return err
 		}
 		for _, it := range items {
-			if err := reindex(tx, it.ID); err != nil {
+			if err := s.reindex(tx, it.ID); err != nil {
 				return err
 			}
 		}

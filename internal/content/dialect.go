@@ -1,0 +1,156 @@
+package content
+
+import (
+	"encoding/json"
+
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/database"
+)
+
+// dialect is what the store's SQL says differently on SQLite and on PostgreSQL: full-text
+// search and filters on an item's JSON fields. Every other query is the same SQL on both.
+//
+// Both keep the same contract: every typed word must match, diacritics ignored, the last word
+// as a prefix; relevance weighs the title most, then the summary, the tags and the body, and
+// is a number where lower ranks first; snippets mark matches with MarkStart and MarkEnd.
+type dialect interface {
+	// searchQuery is what a person typed as the engine's query ("" when nothing is searchable).
+	searchQuery(typed string) string
+	// searchIndex is the index as a FROM names it, searchOn the condition that joins it to the
+	// items (AS i), searchNewest the order of its newest matches first.
+	searchIndex() string
+	searchOn() string
+	searchNewest() string
+	// searchMatch is the condition that an item matches the query (one parameter: the query).
+	searchMatch() string
+	// searchRank is the relevance of a matched item, lower first.
+	searchRank(query string) (string, []any)
+	// snippet is the query of a matched item's snippet.
+	snippet(query string, seq int64) (string, []any)
+	// indexItemsSQL writes the index entries of the items (AS i) that a condition appended to it
+	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id).
+	indexItemsSQL() string
+	unindexItemSQL() string
+	// fieldEquals is the condition that an item's field name equals value.
+	fieldEquals(name string, value any) (string, []any)
+}
+
+func dialectOf(db *gorm.DB) dialect {
+	if database.IsPostgres(db) {
+		return postgresDialect{}
+	}
+	return sqliteDialect{}
+}
+
+// sqliteDialect searches with FTS5 (migration 00005) and reads fields with json_extract.
+type sqliteDialect struct{}
+
+func (sqliteDialect) searchQuery(typed string) string { return ftsQuery(typed) }
+func (sqliteDialect) searchIndex() string             { return "items_fts" }
+func (sqliteDialect) searchOn() string                { return "items_fts.rowid = i.seq" }
+func (sqliteDialect) searchNewest() string            { return "items_fts.rowid DESC" }
+func (sqliteDialect) searchMatch() string             { return "items_fts MATCH ?" }
+
+// bm25 by column (title, summary, body, tags): a word in the title counts most.
+func (sqliteDialect) searchRank(string) (string, []any) {
+	return "bm25(items_fts, 10.0, 4.0, 1.0, 2.0)", nil
+}
+
+func (sqliteDialect) snippet(query string, seq int64) (string, []any) {
+	return "SELECT snippet(items_fts, -1, char(1), char(2), '…', 16) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?", []any{query, seq}
+}
+
+func (sqliteDialect) indexItemsSQL() string {
+	return `INSERT INTO items_fts (rowid, title, summary, body, tags)
+	SELECT i.seq, i.title, COALESCE(i.summary, ''), i.body,
+	       COALESCE((SELECT group_concat(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
+	  FROM items i WHERE `
+}
+
+func (sqliteDialect) unindexItemSQL() string {
+	return "DELETE FROM items_fts WHERE rowid = (SELECT seq FROM items WHERE id = ?)"
+}
+
+// The path is built from a field name the type defines ([a-z][a-z0-9_]*), never raw text.
+func (sqliteDialect) fieldEquals(name string, value any) (string, []any) {
+	if b, ok := value.(bool); ok {
+		value = 0
+		if b {
+			value = 1 // json_extract gives 1 for true
+		}
+	}
+	return "json_extract(i.fields, ?) = ?", []any{"$." + name, value}
+}
+
+// postgresDialect searches a tsvector per item (items_search, GIN-indexed) built with the text
+// search configuration folio (simple words, unaccented), and compares fields as jsonb.
+type postgresDialect struct{}
+
+// searchQuery builds a tsquery of the typed words, each quoted as a literal lexeme and all
+// required, the last one a prefix: the same words as FTS5's, so the same text matches.
+func (postgresDialect) searchQuery(typed string) string {
+	terms, prefix := searchTerms(typed)
+	if len(terms) == 0 {
+		return ""
+	}
+	q := ""
+	for i, t := range terms {
+		if i > 0 {
+			q += " & "
+		}
+		q += "'" + t + "'" // letters and digits only: nothing to escape
+	}
+	if prefix {
+		q += ":*"
+	}
+	return q
+}
+
+func (postgresDialect) searchIndex() string  { return "items_search AS s" }
+func (postgresDialect) searchOn() string     { return "s.seq = i.seq" }
+func (postgresDialect) searchNewest() string { return "s.seq DESC" }
+func (postgresDialect) searchMatch() string  { return "s.doc @@ to_tsquery('folio', ?)" }
+
+// ts_rank's weights are for the labels D (body), C (tags), B (summary), A (title), in the
+// proportions of the bm25 weights on SQLite; negated, since higher ranks first there.
+func (postgresDialect) searchRank(query string) (string, []any) {
+	return "-ts_rank('{0.1, 0.2, 0.4, 1.0}', s.doc, to_tsquery('folio', ?))", []any{query}
+}
+
+// The snippet comes from the first column that matches, in the order of their weights, as
+// FTS5 picks the best column.
+func (postgresDialect) snippet(query string, seq int64) (string, []any) {
+	const opts = "StartSel=\x01, StopSel=\x02, MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1, FragmentDelimiter=…"
+	return `SELECT ts_headline('folio', CASE
+	         WHEN to_tsvector('folio', folio_search_text(i.title)) @@ q THEN i.title
+	         WHEN to_tsvector('folio', folio_search_text(COALESCE(i.summary, ''))) @@ q THEN i.summary
+	         WHEN to_tsvector('folio', folio_search_text(i.body)) @@ q THEN i.body
+	         ELSE COALESCE((SELECT string_agg(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
+	       END, q, ?)
+	  FROM items i, to_tsquery('folio', ?) AS q WHERE i.seq = ?`, []any{opts, query, seq}
+}
+
+func (postgresDialect) indexItemsSQL() string {
+	return `INSERT INTO items_search (seq, doc)
+	SELECT i.seq,
+	       setweight(to_tsvector('folio', folio_search_text(i.title)), 'A') ||
+	       setweight(to_tsvector('folio', folio_search_text(COALESCE(i.summary, ''))), 'B') ||
+	       setweight(to_tsvector('folio', folio_search_text(COALESCE((SELECT string_agg(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), ''))), 'C') ||
+	       setweight(to_tsvector('folio', folio_search_text(i.body)), 'D')
+	  FROM items i WHERE `
+}
+
+func (postgresDialect) unindexItemSQL() string {
+	return "DELETE FROM items_search WHERE seq = (SELECT seq FROM items WHERE id = ?)"
+}
+
+// Fields are stored as text (their bytes are the ETag's); compared as jsonb, a value equals
+// its JSON encoding: "Online", 3 (3.0 too), true.
+func (postgresDialect) fieldEquals(name string, value any) (string, []any) {
+	b, err := json.Marshal(value)
+	if err != nil {
+		b = []byte("null") // values are strings, numbers and booleans: cannot happen
+	}
+	return "(i.fields::jsonb -> ?) = ?::jsonb", []any{name, string(b)}
+}
