@@ -209,16 +209,7 @@ func TestSearchOverHTTP(t *testing.T) {
 // write lock (a large import) is a 503 to retry, not a 500.
 func TestWriteBehindALongWrite(t *testing.T) {
 	f := newItemsFixtureOn(t, newTestServerOn(t, database.Options{BusyTimeout: 50 * time.Millisecond}))
-	other, err := database.Open(t.Context(), database.Options{Path: f.path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close(other) })
-	tx := other.Begin() // BEGIN IMMEDIATE: holds the write lock, as an import does
-	if tx.Error != nil {
-		t.Fatal(tx.Error)
-	}
-	defer tx.Rollback()
+	defer holdWriteLock(t, f.path)()
 	rec := f.send(t, "POST", "/api/v1/tags", f.editor, map[string]any{"slug": "india", "name": "India"})
 	decodeProblem(t, rec, http.StatusServiceUnavailable)
 	if rec.Header().Get("Retry-After") == "" {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/database"
 )
@@ -44,7 +46,7 @@ func TestContract(t *testing.T) {
 				t.Fatalf("%s %s is not operation %s in the document (%v)", x.method, x.path, cc.op, err)
 			}
 			if cc.busy {
-				defer f.holdWriteLock(t)()
+				defer holdWriteLock(t, f.path)()
 			}
 			rec := s.serve(t, req, body)
 			if rec.Code != cc.status {
@@ -149,20 +151,32 @@ func (f *contractFixture) call(t *testing.T, x exchange, want int) *httptest.Res
 	return rec
 }
 
-// holdWriteLock takes SQLite's write lock from another connection, as a long import in another
-// process does, and returns its release.
-func (f *contractFixture) holdWriteLock(t *testing.T) func() {
+// holdWriteLock holds the database's write lock from another connection, as a long import in
+// another process does, and returns its release.
+func holdWriteLock(t *testing.T, location string) func() {
 	t.Helper()
-	other, err := database.Open(t.Context(), database.Options{Path: f.path})
+	other, err := database.Open(t.Context(), database.Options{Path: location})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tx := other.Begin() // BEGIN IMMEDIATE
-	if tx.Error != nil {
-		t.Fatal(tx.Error)
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- database.Write(t.Context(), other, func(*gorm.DB) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	select {
+	case <-held:
+	case err := <-done:
+		t.Fatalf("take the write lock: %v", err)
 	}
 	return func() {
-		tx.Rollback()
+		close(release)
+		if err := <-done; err != nil {
+			t.Errorf("release the write lock: %v", err)
+		}
 		database.Close(other)
 	}
 }

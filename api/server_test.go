@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 	"github.com/foliocms/folio/internal/config"
 	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/database/dbtest"
 	"github.com/foliocms/folio/internal/logging"
 )
 
@@ -38,7 +38,7 @@ type testServer struct {
 	items    *content.Store
 	keys     *auth.Keys
 	clock    *testClock
-	path     string // of the database file
+	path     string // of the database: a SQLite file or a PostgreSQL URL (dbtest.Location)
 	changes  *changes.Generation
 	reg      *prometheus.Registry
 	// elsewhere writes to the same database as another process would: without telling this
@@ -89,7 +89,7 @@ func newTestServerOn(t testing.TB, dbOpts database.Options, modify ...func(*conf
 	for _, m := range modify {
 		m(&cfg)
 	}
-	path := filepath.Join(t.TempDir(), "folio.db")
+	path := dbtest.Location(t)
 	dbOpts.Path = path
 	db, err := database.Open(t.Context(), dbOpts)
 	if err != nil {

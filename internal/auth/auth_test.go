@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,13 +11,14 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 var cheap = Params{Memory: 64, Time: 1, Threads: 1}
 
 func openDB(t testing.TB) *gorm.DB {
 	t.Helper()
-	db, err := database.Open(t.Context(), database.Options{Path: filepath.Join(t.TempDir(), "folio.db")})
+	db, err := database.Open(t.Context(), database.Options{Path: dbtest.Location(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

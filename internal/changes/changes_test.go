@@ -2,7 +2,6 @@ package changes_test
 
 import (
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,12 +9,13 @@ import (
 
 	"github.com/foliocms/folio/internal/changes"
 	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 // TestGeneration: two processes on one database. A write by one raises its generation at once
 // (once) and the other's when its watch next looks; a failed transaction raises nothing.
 func TestGeneration(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "folio.db")
+	path := dbtest.Location(t)
 	db, err := database.Open(t.Context(), database.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)

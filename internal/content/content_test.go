@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/database/dbtest"
 	"github.com/foliocms/folio/internal/validation"
 )
 
@@ -50,7 +50,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db, err := database.Open(t.Context(), database.Options{Path: filepath.Join(t.TempDir(), "folio.db")})
+	db, err := database.Open(t.Context(), database.Options{Path: dbtest.Location(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

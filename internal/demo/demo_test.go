@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/foliocms/folio/internal/auth"
 	"github.com/foliocms/folio/internal/content"
 	"github.com/foliocms/folio/internal/database"
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 // TestDemoReproducesTheReferencePage loads the demo into an empty database and compares the
@@ -19,7 +19,7 @@ import (
 // the one item the page shows without a summary has none.
 func TestDemoReproducesTheReferencePage(t *testing.T) {
 	ctx := t.Context()
-	db, err := database.Open(ctx, database.Options{Path: filepath.Join(t.TempDir(), "demo.db")})
+	db, err := database.Open(ctx, database.Options{Path: dbtest.Location(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-// Package dbtest gives tests a database of their own on the PostgreSQL server that
-// FOLIO_TEST_POSTGRES names: a new schema per test, dropped when the test ends, so that tests
-// stay independent and may run in parallel on one database.
+// Package dbtest gives each test a database of its own: a new SQLite file in a temporary
+// folder, or, when the suite runs on PostgreSQL (FOLIO_TEST_DB=postgres), a new schema on the
+// database that FOLIO_TEST_POSTGRES names, dropped when the test ends, so that tests stay
+// independent and may run in parallel on one server.
 package dbtest
 
 import (
@@ -10,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -17,6 +19,35 @@ import (
 
 // EnvPostgres names the variable that holds the URL of a PostgreSQL database tests may use.
 const EnvPostgres = "FOLIO_TEST_POSTGRES"
+
+// EnvBackend names the variable that runs the suite on PostgreSQL when it says "postgres".
+const EnvBackend = "FOLIO_TEST_DB"
+
+// Postgres reports whether the suite runs on PostgreSQL.
+func Postgres() bool { return os.Getenv(EnvBackend) == "postgres" }
+
+// Location returns where a test's database goes: a SQLite file in a new temporary folder, or
+// on PostgreSQL (Postgres) a new schema's URL. On PostgreSQL without FOLIO_TEST_POSTGRES it
+// fails the test: a suite asked to run there must not pass by skipping.
+func Location(t testing.TB) string {
+	t.Helper()
+	if !Postgres() {
+		return filepath.Join(t.TempDir(), "folio.db")
+	}
+	if os.Getenv(EnvPostgres) == "" {
+		t.Fatalf("%s=postgres, but %s does not name a database", EnvBackend, EnvPostgres)
+	}
+	return PostgresURL(t)
+}
+
+// SQLiteOnly skips a test of SQLite itself (a query plan, FTS5, the database file) when the
+// suite runs on PostgreSQL.
+func SQLiteOnly(t testing.TB) {
+	t.Helper()
+	if Postgres() {
+		t.Skip("checks SQLite itself; the suite runs on PostgreSQL")
+	}
+}
 
 // PostgresURL returns the URL of a new, empty schema on the test PostgreSQL database (its
 // search_path names only that schema), or skips the test when FOLIO_TEST_POSTGRES is unset.
