@@ -11,10 +11,10 @@ import (
 	"io/fs"
 )
 
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql postgres/*.sql
 var files embed.FS
 
-// FS returns the migrations for dialect, such as "sqlite".
+// FS returns the migrations for dialect: "sqlite" or "postgres".
 func FS(dialect string) (fs.FS, error) {
 	sub, err := fs.Sub(files, dialect)
 	if err != nil {
