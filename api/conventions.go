@@ -29,9 +29,13 @@ const (
 // a misspelt filter is an error rather than silently ignored.
 func checkQuery(c echo.Context, allowed ...string) error {
 	var bad []FieldError
-	for name := range c.QueryParams() {
-		if !slices.Contains(allowed, name) {
-			bad = append(bad, FieldError{Field: name, Message: "is not a query parameter of this request"})
+	for name, values := range c.QueryParams() {
+		switch {
+		case !slices.Contains(allowed, name):
+			bad = append(bad, FieldError{Field: strings.ReplaceAll(name, "\x00", "\\0"), Message: "is not a query parameter of this request"})
+		case slices.ContainsFunc(values, func(s string) bool { return strings.ContainsRune(s, 0) }):
+			// No value of the API holds a NUL, and PostgreSQL refuses one in text.
+			bad = append(bad, FieldError{Field: name, Message: "has a NUL character"})
 		}
 	}
 	if len(bad) == 0 {

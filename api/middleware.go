@@ -212,3 +212,17 @@ func metricMethod(m string) string {
 	}
 	return "OTHER"
 }
+
+// notFoundWithNUL answers 404 to a path with a NUL character (%00): no id, key or slug has one,
+// and PostgreSQL refuses it in text, where the lookup would be a 500 instead of nothing found.
+// (Query values with one are refused where they are read, by checkQuery and ParseQuery.)
+func notFoundWithNUL() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if strings.ContainsRune(c.Request().URL.Path, 0) {
+				return echo.ErrNotFound
+			}
+			return next(c)
+		}
+	}
+}

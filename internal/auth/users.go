@@ -52,7 +52,9 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 		return nil, err
 	}
 	u := &User{ID: id.String(), Email: in.Email, Name: in.Name, Role: in.Role, Active: true, PasswordHash: hash, Version: 1}
-	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
+	// A write like any other, behind the write lock: one INSERT needs no other statement's
+	// company, but on SQLite it waits for the lock all the same, and on PostgreSQL so it does.
+	if err := database.Write(ctx, s.db, func(tx *gorm.DB) error { return tx.Create(u).Error }); err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, ErrEmailTaken
 		}

@@ -216,6 +216,7 @@ func TestParseQuery(t *testing.T) {
 // TestListQueriesUseIndexes asks SQLite how it would run the main list shapes and requires an
 // index for each, with no sort step of its own.
 func TestListQueriesUseIndexes(t *testing.T) {
+	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := newFixture(t)
 	now := f.clock.Now()
 	cursor := &Cursor{Sort: "-published_at", Key: now.Format(time.RFC3339Nano), ID: "0193d5b4-0000-7000-8000-000000000000"}
@@ -268,6 +269,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 // TestDeriveSlugReadsOneRange: finding the free slug must read the slugs that start with the
 // title's, not every slug of the type.
 func TestDeriveSlugReadsOneRange(t *testing.T) {
+	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := newFixture(t)
 	sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return slugsFrom(tx, "news", "coops").Find(&[]Item{}) })
 	var plan []struct{ Detail string }
@@ -337,8 +339,15 @@ func TestCreateDerivesUniqueSlugs(t *testing.T) {
 // or a crash) and requires that neither the item nor its tags were stored.
 func TestWritesAreAllOrNothing(t *testing.T) {
 	f := newFixture(t)
-	f.db.Exec(`CREATE TRIGGER fail_revision BEFORE INSERT ON revisions WHEN NEW.snapshot LIKE '%doomed%'
-	           BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`)
+	fail := `CREATE TRIGGER fail_revision BEFORE INSERT ON revisions WHEN NEW.snapshot LIKE '%doomed%'
+	         BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`
+	if dbtest.Postgres() {
+		fail = `CREATE FUNCTION fail_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated failure'; END $$;
+		        CREATE TRIGGER fail_revision BEFORE INSERT ON revisions FOR EACH ROW WHEN (NEW.snapshot LIKE '%doomed%') EXECUTE FUNCTION fail_revision()`
+	}
+	if err := f.db.Exec(fail).Error; err != nil {
+		t.Fatal(err)
+	}
 	_, err := f.store.CreateItem(t.Context(), f.author, NewItem{Type: "news", Title: "doomed", Tags: []string{"cooperatives"}})
 	if err == nil {
 		t.Fatal("CreateItem succeeded despite the failing revision")

@@ -3,12 +3,15 @@ package content
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/plugin/dbresolver"
+
+	"github.com/foliocms/folio/internal/database"
 )
 
 // ExportResult counts what an export wrote.
@@ -78,7 +81,8 @@ type exportCollection struct {
 
 // Export writes every type, tag, item (drafts and the trash included) and collection to w as
 // NDJSON, in the order an import needs. It reads one snapshot, in a read transaction on the
-// read pool: writes go on meanwhile, and the export is of one moment.
+// read pool: writes go on meanwhile, and the export is of one moment. (SQLite's WAL gives a
+// read transaction one snapshot; PostgreSQL does at REPEATABLE READ.)
 func (s *Store) Export(ctx context.Context, w io.Writer, progress func(items int)) (*ExportResult, error) {
 	res := &ExportResult{}
 	bw := bufio.NewWriterSize(w, 1<<20)
@@ -86,6 +90,10 @@ func (s *Store) Export(ctx context.Context, w io.Writer, progress func(items int
 	enc.SetEscapeHTML(false)
 	line := func(kind string, v any) error { return enc.Encode(map[string]any{kind: v}) }
 
+	var snapshot []*sql.TxOptions
+	if database.IsPostgres(s.db) {
+		snapshot = append(snapshot, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	}
 	err := s.db.WithContext(ctx).Clauses(dbresolver.Read).Transaction(func(tx *gorm.DB) error {
 		var types []Type
 		if err := tx.Order("key").Find(&types).Error; err != nil {
@@ -151,7 +159,7 @@ func (s *Store) Export(ctx context.Context, w io.Writer, progress func(items int
 			res.Collections++
 		}
 		return nil
-	})
+	}, snapshot...)
 	if err != nil {
 		return res, wrap(err, "export")
 	}

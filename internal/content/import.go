@@ -752,8 +752,10 @@ type writer struct {
 
 // The statements of writer.
 const (
+	// An id or a slug that is taken inserts nothing, and writeItem says which: a failed
+	// statement would end the whole transaction on PostgreSQL.
 	insertItemSQL = `INSERT INTO items (id, type, slug, title, summary, body, body_html, fields, fields_html, status, published_at, unpublish_at, author_id, version, created_at, updated_at, deleted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	insertItemTagSQL  = `INSERT INTO item_tags (item_id, tag, position, published_at) VALUES (?, ?, ?, ?)`
 	insertRevisionSQL = `INSERT INTO revisions (item_id, version, snapshot, author_id, created_at) VALUES (?, ?, ?, ?, ?)`
 )
@@ -769,21 +771,21 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&im.lastSeq); err != nil {
 		return err
 	}
-	// FTS5 merges its index segments a little on every write; a bulk load merges once, at the
-	// end, when the index is whole (searchSegments).
-	if _, err := conn.ExecContext(ctx, "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 0)"); err != nil {
-		return err
+	for _, stmt := range im.s.d.bulkLoadStart() {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
 	}
 	var w writer
-	if w.item, err = conn.PrepareContext(ctx, insertItemSQL); err != nil {
+	if w.item, err = conn.PrepareContext(ctx, im.s.d.placeholders(insertItemSQL)); err != nil {
 		return err
 	}
 	defer w.item.Close()
-	if w.tag, err = conn.PrepareContext(ctx, insertItemTagSQL); err != nil {
+	if w.tag, err = conn.PrepareContext(ctx, im.s.d.placeholders(insertItemTagSQL)); err != nil {
 		return err
 	}
 	defer w.tag.Close()
-	if w.revision, err = conn.PrepareContext(ctx, insertRevisionSQL); err != nil {
+	if w.revision, err = conn.PrepareContext(ctx, im.s.d.placeholders(insertRevisionSQL)); err != nil {
 		return err
 	}
 	defer w.revision.Close()
@@ -818,22 +820,15 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	// The search index is written last, in one statement: FTS5 writes what it holds at every
 	// statement's end, so an entry per item written with it made a segment per item, merged
 	// again and again (60 % of an import's time, profiled).
-	if _, err := conn.ExecContext(ctx, im.s.d.indexItemsSQL()+"i.seq > ?", im.lastSeq); err != nil {
+	if _, err := conn.ExecContext(ctx, im.s.d.placeholders(im.s.d.indexItemsSQL()+"i.seq > ?"), im.lastSeq); err != nil {
 		return err
 	}
-	return searchSegments(ctx, conn)
-}
-
-// searchSegments merges the search index into one segment and turns FTS5's merging on every
-// write back on (at its default, 4). A bulk load leaves the index in many segments: left so,
-// the next writes through the API would each merge some, and one of them merged for 1.7 s
-// after 200,000 items were imported (measured); optimized, a write to the index takes 0.5 ms.
-func searchSegments(ctx context.Context, conn *sql.Tx) error {
-	if _, err := conn.ExecContext(ctx, "INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 4)"); err != nil {
-		return err
+	for _, stmt := range im.s.d.bulkLoadEnd() {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
 	}
-	_, err := conn.ExecContext(ctx, "INSERT INTO items_fts (items_fts) VALUES ('optimize')")
-	return err
+	return nil
 }
 
 func (im *importer) bad(line int, kind string, err error) {
@@ -889,17 +884,24 @@ func (im *importer) writeItem(ctx context.Context, tx *gorm.DB, w *writer, e *en
 			return err
 		}
 	}
-	_, err := w.item.ExecContext(ctx, it.ID, it.Type, it.Slug, it.Title, it.Summary, it.Body, it.BodyHTML, it.Fields, it.FieldsHTML,
+	res, err := w.item.ExecContext(ctx, it.ID, it.Type, it.Slug, it.Title, it.Summary, it.Body, it.BodyHTML, it.Fields, it.FieldsHTML,
 		it.Status, it.PublishedAt, it.UnpublishAt, it.AuthorID, it.Version, it.CreatedAt, it.UpdatedAt, it.DeletedAt)
 	if err != nil {
-		// A failed statement undoes only itself: the transaction goes on.
-		switch msg := err.Error(); {
-		case strings.Contains(msg, "UNIQUE constraint failed: items.id"):
-			return validation.Field("id", "is the id of another item")
-		case strings.Contains(msg, "UNIQUE constraint failed: items.type, items.slug"):
-			return validation.Field("slug", "%q is taken by another item of the type %s", it.Slug, it.Type)
-		}
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err != nil {
+			return err
+		}
+		// Not written: its id or its slug is another item's.
+		var idTaken bool
+		if err := tx.Raw("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?)", it.ID).Scan(&idTaken).Error; err != nil {
+			return err
+		}
+		if idTaken {
+			return validation.Field("id", "is the id of another item")
+		}
+		return validation.Field("slug", "%q is taken by another item of the type %s", it.Slug, it.Type)
 	}
 	for i, t := range it.Tags {
 		if _, err := w.tag.ExecContext(ctx, it.ID, t, i, it.PublishedAt); err != nil {

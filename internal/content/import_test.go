@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/foliocms/folio/internal/changes"
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 // importFixture is a fixture whose store raises a content generation, as the server's does.
@@ -187,7 +188,8 @@ func TestImportDropsItemsWithBadReferences(t *testing.T) {
 		t.Fatalf("Import = %v, %+v", err, res)
 	}
 	var indexed int64
-	f.db.Raw("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'zebra'").Scan(&indexed)
+	d := f.store.d
+	f.db.Table(d.searchIndex()+" CROSS JOIN items AS i").Where(d.searchOn()).Where(d.searchMatch(), d.searchQuery("zebra ")).Count(&indexed)
 	if n, _ := f.store.CountItems(t.Context()); n != 1 || indexed != 1 {
 		t.Errorf("after dropping two items: %d items, %d in the search index; want 1 and 1", n, indexed)
 	}
@@ -228,13 +230,15 @@ func TestImportLarge(t *testing.T) {
 	if err != nil || res.Items != n-1 || progress.Items.Load() != n-1 || progress.Lines.Load() != n || progress.Bytes.Load() != int64(buf.Len()) {
 		t.Fatalf("Import = %v, %+v, progress %d items %d lines %d bytes", err, res, progress.Items.Load(), progress.Lines.Load(), progress.Bytes.Load())
 	}
-	// The search index is merged, and merges on every write again.
-	var automerge int
-	var segments int64
-	f.db.Raw("SELECT v FROM items_fts_config WHERE k = 'automerge'").Scan(&automerge)
-	f.db.Raw("SELECT count(DISTINCT segid) FROM items_fts_idx").Scan(&segments)
-	if automerge != 4 || segments != 1 {
-		t.Errorf("after an import: automerge %d, %d index segments; want 4 and 1", automerge, segments)
+	// FTS5's index is merged, and merges on every write again.
+	if !dbtest.Postgres() {
+		var automerge int
+		var segments int64
+		f.db.Raw("SELECT v FROM items_fts_config WHERE k = 'automerge'").Scan(&automerge)
+		f.db.Raw("SELECT count(DISTINCT segid) FROM items_fts_idx").Scan(&segments)
+		if automerge != 4 || segments != 1 {
+			t.Errorf("after an import: automerge %d, %d index segments; want 4 and 1", automerge, segments)
+		}
 	}
 	it, err := f.store.FindBySlug(t.Context(), nil, "news", "item-0")
 	if err != nil || it.Title != "Item 0" || it.BodyHTML != "<p>Body <em>0</em></p>\n" {

@@ -90,7 +90,12 @@ func (c Cursor) Encode() string {
 func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 	q := Query{Sort: "published_at", Desc: true, Limit: DefaultLimit}
 	verr := &validation.Error{}
-	for name := range v {
+	for name, values := range v {
+		// No value of the API holds a NUL, and PostgreSQL refuses one in text.
+		if strings.ContainsRune(name, 0) || slices.ContainsFunc(values, func(s string) bool { return strings.ContainsRune(s, 0) }) {
+			verr.Add(strings.ReplaceAll(name, "\x00", "\\0"), "has a NUL character")
+			continue
+		}
 		if field, ok := strings.CutPrefix(name, "fields."); ok {
 			if !fieldNamePattern.MatchString(field) {
 				verr.Add(name, "is not a field name")

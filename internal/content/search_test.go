@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/foliocms/folio/internal/database/dbtest"
 	"github.com/foliocms/folio/internal/validation"
 )
 
@@ -180,6 +181,7 @@ func TestSearchPaging(t *testing.T) {
 // walking its matches in rowid order and stopping at the window's end, whatever the filters;
 // a plan that sorts the matches first would read them all, the cost the window is there to cap.
 func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
+	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := searchFixture(t)
 	now := f.clock.Now()
 	for _, q := range []Query{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"math/big"
 	"os"
 	"slices"
@@ -17,70 +16,25 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
+	"github.com/foliocms/folio/internal/database/dbtest"
 	"github.com/foliocms/folio/migrations"
 )
 
-// postgresURLEnv names the variable that holds the URL of a PostgreSQL database for tests,
-// such as postgres://postgres@127.0.0.1:5432/test?sslmode=disable. Tests that need one skip
-// without it.
-const postgresURLEnv = "FOLIO_TEST_POSTGRES"
-
-// unaccentLock is the advisory lock key under which tests create the unaccent extension: two
-// concurrent CREATE EXTENSION IF NOT EXISTS can both try to create it, and one then fails.
-const unaccentLock = 0x666f6c696f // "folio"
-
-// postgresSchema creates a schema of its own for the test in the database at url, and returns
-// its name and a database/sql handle whose connections have it as their search_path. The
-// schema is dropped when the test ends.
-func postgresSchema(t *testing.T, url string) (string, *sql.DB) {
+// postgresSchema returns the name of a schema of the test's own (dbtest.PostgresURL) and a
+// database/sql handle whose connections have it first on their search_path.
+func postgresSchema(t *testing.T) (string, *sql.DB) {
 	t.Helper()
-	ctx := t.Context()
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "folio_test_" + hex.EncodeToString(b[:])
-
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", postgresURLEnv, err)
-	}
-	defer admin.Close(context.WithoutCancel(ctx))
-	err = pgx.BeginFunc(ctx, admin, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", unaccentLock); err != nil {
-			return err
-		}
-		// Where migration 00005 expects it; the migration then finds it there.
-		if _, err := tx.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public"); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "CREATE SCHEMA "+schema)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("create schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-
+	url := dbtest.PostgresURL(t)
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		t.Fatalf("parse %s: %v", postgresURLEnv, err)
+		t.Fatalf("parse %s: %v", url, err)
 	}
-	cfg.RuntimeParams["search_path"] = schema
 	db := stdlib.OpenDB(*cfg)
 	t.Cleanup(func() { db.Close() })
+	var schema string
+	if err := db.QueryRowContext(t.Context(), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
 	return schema, db
 }
 
@@ -88,12 +42,8 @@ func postgresSchema(t *testing.T, url string) (string, *sql.DB) {
 // they make against the SQLite one and the choices that differ (types, collations, search,
 // triggers), then takes them all down.
 func TestPostgresMigrations(t *testing.T) {
-	url := os.Getenv(postgresURLEnv)
-	if url == "" {
-		t.Skip(postgresURLEnv + " is not set")
-	}
 	ctx := t.Context()
-	schema, db := postgresSchema(t, url)
+	schema, db := postgresSchema(t)
 	fsys, err := migrations.FS("postgres")
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +270,7 @@ func TestPostgresMigrations(t *testing.T) {
 	})
 
 	t.Run("a content change is announced", func(t *testing.T) {
-		listener, err := pgx.Connect(ctx, url)
+		listener, err := pgx.Connect(ctx, os.Getenv(dbtest.EnvPostgres))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -66,7 +67,7 @@ func PostgresURL(t testing.TB) string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	schema := "test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+	if err := createSchema(t.Context(), admin, schema); err != nil {
 		t.Fatalf("dbtest: create schema: %v", err)
 	}
 	t.Cleanup(func() {
@@ -84,4 +85,28 @@ func PostgresURL(t testing.TB) string {
 	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// unaccentLock is the advisory lock under which tests create the unaccent extension: two
+// concurrent CREATE EXTENSION IF NOT EXISTS can both try to create it, and one then fails.
+const unaccentLock = 0x666f6c696f + 1
+
+// createSchema creates the schema, and the unaccent extension in public where migration 00005
+// expects it (it belongs to the database, not to a schema; the migration then finds it there).
+func createSchema(ctx context.Context, admin *sql.DB, schema string) error {
+	tx, err := admin.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, stmt := range []string{
+		fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", unaccentLock),
+		"CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public",
+		"CREATE SCHEMA " + schema,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
