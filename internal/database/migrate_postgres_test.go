@@ -117,6 +117,7 @@ func TestPostgresMigrations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var table, name string
 			var c column
@@ -125,7 +126,7 @@ func TestPostgresMigrations(t *testing.T) {
 			}
 			cols[table+"."+name] = c
 		}
-		if err := rows.Close(); err != nil {
+		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
 		for name, want := range map[string]column{

@@ -98,7 +98,7 @@ func createSchema(ctx context.Context, admin *sql.DB, schema string) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // after Commit, a no-op
 	for _, stmt := range []string{
 		fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", unaccentLock),
 		"CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public",
