@@ -34,8 +34,12 @@ run: build ## build and start Folio with the demo content on localhost:8080, dat
 build: ## build bin/folio
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-test: ## run every test, with the race detector
+test: ## run every test, with the race detector; again on PostgreSQL when FOLIO_TEST_POSTGRES names one
 	go test -race -count=1 ./...
+	@if [ -n "$$FOLIO_TEST_POSTGRES" ]; then \
+	  echo "== the suite again, on PostgreSQL (FOLIO_TEST_DB=postgres)"; \
+	  FOLIO_TEST_DB=postgres go test -race -count=1 ./...; \
+	fi
 
 lint: $(GOLANGCI_LINT) ## run golangci-lint
 	$(GOLANGCI_LINT) run ./...

@@ -350,6 +350,9 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if len(cfg.Args) != 1 {
 		return usageError("usage: folio backup FILE")
 	}
+	if database.IsPostgresURL(cfg.DB) {
+		return errors.New("backup: folio backup copies a SQLite database; back up PostgreSQL with pg_dump")
+	}
 	// A backup of a database that does not exist is a mistyped path, not an empty database.
 	if _, err := os.Stat(cfg.DB); err != nil {
 		return fmt.Errorf("backup: no database at %s: %w", cfg.DB, err)

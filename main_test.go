@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 // env builds a getenv from pairs, so that tests never read the real environment.
@@ -45,7 +47,10 @@ func startServer(t *testing.T, pairs ...string) (baseURL string, logs *syncBuffe
 func startServerWith(t *testing.T, flags []string, pairs ...string) (baseURL string, logs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	dbPath := filepath.Join(t.TempDir(), "data", "folio.db")
+	dbPath := filepath.Join(t.TempDir(), "data", "folio.db") // a folder to create, too
+	if dbtest.Postgres() {
+		dbPath = dbtest.Location(t)
+	}
 	getenv := env(append([]string{"FOLIO_ADDR", "127.0.0.1:0", "FOLIO_DB", dbPath}, pairs...)...)
 	logs = &syncBuffer{}
 	done := make(chan error, 1)

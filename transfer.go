@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/foliocms/folio/internal/content"
+	"github.com/foliocms/folio/internal/database"
 )
 
 // importFile loads an NDJSON file into the database: folio import FILE [--continue-on-error].
@@ -93,7 +94,7 @@ func exportFile(ctx context.Context, args []string, getenv func(string) string, 
 		return usageError("usage: folio export FILE")
 	}
 	// Like a backup: an export of a mistyped database path is a mistake, not an empty export.
-	if _, err := os.Stat(cfg.DB); err != nil {
+	if _, err := os.Stat(cfg.DB); err != nil && !database.IsPostgresURL(cfg.DB) {
 		return fmt.Errorf("export: no database at %s: %w", cfg.DB, err)
 	}
 	o, err := openDatabase(ctx, cfg, logger, stderr)

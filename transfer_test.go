@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 // client talks to a running server as one user.
@@ -78,6 +80,9 @@ func TestExportImportRoundTrip(t *testing.T) {
 	const email, password = "owner@example.com", "correct horse battery staple"
 	admin := []string{"FOLIO_ADMIN_EMAIL", email, "FOLIO_ADMIN_PASSWORD", password}
 	srcDB, dstDB := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	if dbtest.Postgres() {
+		srcDB, dstDB = dbtest.Location(t), dbtest.Location(t)
+	}
 
 	srcBase, _ := startServerWith(t, []string{"--demo"}, append(admin, "FOLIO_DB", srcDB)...)
 	src := login(t, srcBase, email, password)

@@ -18,7 +18,7 @@ import (
 // Config holds every setting of a Folio process. Load fills it; nothing changes it afterwards.
 type Config struct {
 	Addr            string        // listen address of the API
-	DB              string        // SQLite file path
+	DB              string        // SQLite file path, or a postgres:// URL
 	JWTSecret       []byte        // HMAC key for access tokens; empty means generated and stored in the database
 	JWTPrevious     [][]byte      // retired HMAC keys, still accepted for verification during a rotation
 	AccessTokenTTL  time.Duration // lifetime of access tokens
@@ -77,7 +77,7 @@ func (s *setting) source() string {
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
 	settings := []*setting{
 		{env: "FOLIO_ADDR", flag: "addr", def: "localhost:8080", usage: "listen `address` (host:port)"},
-		{env: "FOLIO_DB", flag: "db", def: "data/folio.db", usage: "SQLite database `file`"},
+		{env: "FOLIO_DB", flag: "db", def: "data/folio.db", usage: "SQLite database `file`, or a postgres:// URL"},
 		{env: "FOLIO_JWT_SECRET", flag: "jwt-secret", usage: "HMAC `key` for access tokens, at least 32 bytes (default: generated once and stored in the database)"},
 		{env: "FOLIO_JWT_PREVIOUS_SECRETS", flag: "jwt-previous-secrets", usage: "comma-separated retired HMAC `keys`, still accepted until the tokens they signed expire"},
 		{env: "FOLIO_ACCESS_TOKEN_TTL", flag: "access-token-ttl", def: defaultAccessTTL.String(), usage: "lifetime of access tokens (a `duration` such as 15m)"},
@@ -136,7 +136,11 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	case strings.TrimSpace(s.value) == "":
 		bad(s, "must name a database file, for example data/folio.db")
 	case isPostgresURL(s.value):
-		bad(s, "is a PostgreSQL URL, but this version of Folio supports SQLite only; give a file path")
+		if u, err := url.Parse(s.value); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			bad(s, "is not a PostgreSQL URL; use postgres://user:password@host:5432/database")
+		} else {
+			cfg.DB = s.value
+		}
 	default:
 		cfg.DB = s.value
 	}
