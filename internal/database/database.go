@@ -187,6 +187,7 @@ func Close(db *gorm.DB) error {
 		}
 	}
 	for _, p := range pools(db) {
+		writers.Delete(p)
 		if err := p.Close(); err != nil {
 			errs = append(errs, err)
 		}

@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -27,9 +26,7 @@ func Migrations(db *gorm.DB) (*goose.Provider, error) {
 		if err := db.Raw("SELECT current_schema()").Row().Scan(&schema); err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)
 		}
-		h := fnv.New64a()
-		h.Write([]byte("folio migrations " + schema))
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64() >> 1)))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(schemaLockKey("migrations", schema)))
 		if err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)
 		}

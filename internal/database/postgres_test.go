@@ -110,3 +110,24 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresWritersOfOneProcessQueue: a process's own writers wait for each other without a
+// deadline, as they do for SQLite's one writer connection; only another process's lock held
+// past the busy timeout is busy. Here ten writes of 20 ms behind each other outlast a busy
+// timeout of 50 ms, and none fails.
+func TestPostgresWritersOfOneProcessQueue(t *testing.T) {
+	db := openPostgresTest(t, dbtest.PostgresURL(t), 50*time.Millisecond)
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			err := Write(t.Context(), db, func(tx *gorm.DB) error {
+				time.Sleep(20 * time.Millisecond)
+				return tx.Exec("SELECT 1").Error
+			})
+			if err != nil {
+				t.Errorf("a write queued behind the process's others: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+}
