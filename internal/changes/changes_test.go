@@ -81,3 +81,49 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestWatchIsNotifiedOnPostgres: with a poll that would take an hour, another process's write is
+// seen here through PostgreSQL's notification, within milliseconds, and a write in another
+// schema of the same database (another Folio) does not count as a change here.
+func TestWatchIsNotifiedOnPostgres(t *testing.T) {
+	open := func(url string) *gorm.DB {
+		db, err := database.Open(t.Context(), database.Options{Path: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { database.Close(db) })
+		if _, err := database.Migrate(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	url := dbtest.PostgresURL(t)
+	here, there, elsewhere := open(url), open(url), open(dbtest.PostgresURL(t))
+	gen, err := changes.New(t.Context(), here)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go gen.Watch(t.Context(), time.Hour, slog.New(slog.DiscardHandler))
+	time.Sleep(200 * time.Millisecond) // the listener's first look, which raises nothing
+	raise := func(db *gorm.DB) {
+		t.Helper()
+		if err := database.Write(t.Context(), db, func(tx *gorm.DB) error { _, err := changes.Record(tx); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := gen.Current()
+	raise(elsewhere)
+	time.Sleep(100 * time.Millisecond)
+	if gen.Current() != before {
+		t.Fatal("a write in another schema raised this one's generation")
+	}
+	start := time.Now()
+	raise(there)
+	for gen.Current() == before {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("another process's write was not noticed within 5 s (the poll was an hour)")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("noticed another process's write %v after its commit", time.Since(start).Round(100*time.Microsecond))
+}

@@ -2,9 +2,11 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -151,4 +153,55 @@ func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 func isPostgresBusy(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "55P03" || pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// Listen calls notified whenever the PostgreSQL channel is notified, until ctx ends. It holds
+// one connection of db's pool for it (LISTEN is per connection), and when the connection fails
+// it logs that and listens again a second later: a caller that must not miss a change also
+// checks on its own from time to time (changes.Watch polls).
+func Listen(ctx context.Context, db *gorm.DB, channel string, notified func(), logger *slog.Logger) {
+	pool, err := db.DB()
+	if err != nil {
+		logger.Warn("listen", "channel", channel, "error", err)
+		return
+	}
+	for ctx.Err() == nil {
+		err := listenOnce(ctx, pool, channel, notified)
+		if ctx.Err() != nil {
+			return
+		}
+		logger.Warn("listen; listening again in a second", "channel", channel, "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func listenOnce(ctx context.Context, pool *sql.DB, channel string, notified func()) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("listen: a %T is not a pgx connection", driverConn)
+		}
+		pc := c.Conn()
+		if _, err := pc.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			return err
+		}
+		// A connection back in the pool must not keep listening.
+		defer pc.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck // a failed UNLISTEN leaves a connection that only gets notifications it ignores
+		// Every change from here on is notified; one check now covers those before.
+		notified()
+		for {
+			if _, err := pc.WaitForNotification(ctx); err != nil {
+				return err
+			}
+			notified()
+		}
+	})
 }
