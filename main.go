@@ -41,6 +41,8 @@ Commands:
   import FILE [--continue-on-error]
                          load types, tags, items and collections from an NDJSON file, all or nothing
   export FILE            write every type, tag, item and collection to a new NDJSON file
+  migrate-data --from SRC --to DST
+                         copy a whole database (SQLite file or postgres:// URL) into an empty one, verified
   healthcheck            exit 0 when the local server answers /readyz (for container health checks)
   version                print the version
 
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = importFile(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		err = exportFile(ctx, rest, getenv, stdout, stderr)
+	case "migrate-data":
+		err = migrateData(ctx, rest, getenv, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(ctx, rest, getenv, stdout, stderr)
 	case "version":

@@ -31,9 +31,11 @@ type dialect interface {
 	// snippet is the query of a matched item's snippet.
 	snippet(query string, seq int64) (string, []any)
 	// indexItemsSQL writes the index entries of the items (AS i) that a condition appended to it
-	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id).
+	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id), and
+	// unindexAllSQL every entry.
 	indexItemsSQL() string
 	unindexItemSQL() string
+	unindexAllSQL() string
 	// fieldEquals is the condition that an item's field name equals value.
 	fieldEquals(name string, value any) (string, []any)
 	// placeholders turns the ? of a statement for database/sql into the driver's own.
@@ -78,6 +80,8 @@ func (sqliteDialect) indexItemsSQL() string {
 func (sqliteDialect) unindexItemSQL() string {
 	return "DELETE FROM items_fts WHERE rowid = (SELECT seq FROM items WHERE id = ?)"
 }
+
+func (sqliteDialect) unindexAllSQL() string { return "DELETE FROM items_fts" }
 
 // The path is built from a field name the type defines ([a-z][a-z0-9_]*), never raw text.
 func (sqliteDialect) fieldEquals(name string, value any) (string, []any) {
@@ -168,6 +172,8 @@ func (postgresDialect) indexItemsSQL() string {
 func (postgresDialect) unindexItemSQL() string {
 	return "DELETE FROM items_search WHERE seq = (SELECT seq FROM items WHERE id = ?)"
 }
+
+func (postgresDialect) unindexAllSQL() string { return "DELETE FROM items_search" }
 
 // Fields are stored as text (their bytes are the ETag's); compared as jsonb, a value equals
 // its JSON encoding: "Online", 3 (3.0 too), true.

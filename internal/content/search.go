@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -85,6 +86,21 @@ func (s *Store) reindex(tx *gorm.DB, itemID string) error {
 		return err
 	}
 	return tx.Exec(s.d.indexItemsSQL()+"i.id = ?", itemID).Error
+}
+
+// RebuildSearchIndex builds the search index anew from every item in tx, a write transaction.
+// The index is derived data in a form of each database's own (FTS5, tsvector), so a copy of a
+// database between them rebuilds it rather than copying it. It ends as a bulk load does:
+// compacted on SQLite, with fresh planner statistics on PostgreSQL.
+func RebuildSearchIndex(ctx context.Context, tx *gorm.DB) error {
+	d := dialectOf(tx)
+	stmts := append([]string{d.unindexAllSQL(), d.indexItemsSQL() + "TRUE"}, d.bulkLoadEnd()...)
+	for _, stmt := range stmts {
+		if err := tx.WithContext(ctx).Exec(stmt).Error; err != nil {
+			return fmt.Errorf("rebuild the search index: %w", err)
+		}
+	}
+	return nil
 }
 
 // rankKey is a relevance score as a cursor keeps it: exactly, so the next page starts where the
