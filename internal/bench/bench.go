@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -43,6 +44,7 @@ type harness struct {
 	secret   string
 	metrics  string // token of /metrics, where the response cache counts its hits
 	pg       pgInfo // the PostgreSQL server, with -db postgres
+	runDB    string // the PostgreSQL database of the run
 	progress func(format string, a ...any)
 }
 
@@ -404,7 +406,14 @@ func (h *harness) measureServer(ctx context.Context, rep *report, db string, war
 	}
 	var use *usage
 	if h.pg.postmaster != 0 {
-		use = &usage{servers: pids, postmaster: h.pg.postmaster}
+		conn, err := pgx.Connect(ctx, h.o.pg)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		use = &usage{servers: pids, postmaster: h.pg.postmaster, pgPIDs: func() []int {
+			return runPIDs(ctx, conn, h.pg.postmaster, h.runDB)
+		}}
 	}
 
 	measure := func(name string, conns int, tr vegeta.Targeter) error {
@@ -606,8 +615,8 @@ func (h *harness) header(ctx context.Context, root string, warmup time.Duration)
 	switch {
 	case h.o.postgres() && h.pg.postmaster != 0:
 		lines = append(lines,
-			"CPU cores: CPU time over the measurement's wall time, of folio serve (all replicas), of every PostgreSQL process (the whole server, other databases' work included), and of the benchmark process, which is the load generator",
-			"PostgreSQL PSS: the highest sum, read every 200 ms, of the proportional set size of every PostgreSQL process, which counts shared_buffers once; not in peak RSS, which is Folio's alone")
+			"CPU cores: CPU time over the measurement's wall time, of folio serve (all replicas), of PostgreSQL (the backends on the run's database and the server's own processes, not other databases' backends), and of the benchmark process, which is the load generator",
+			"PostgreSQL PSS: the highest sum, read every 200 ms, of the proportional set size of every PostgreSQL process (other databases' backends included), which counts shared_buffers once; not in peak RSS, which is Folio's alone")
 	case h.o.postgres():
 		lines = append(lines, "PostgreSQL's processes are not visible from here: their CPU and memory are not measured, and peak RSS is Folio's alone")
 	}

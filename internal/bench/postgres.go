@@ -125,6 +125,7 @@ func (s pgServer) info(ctx context.Context) (pgInfo, error) {
 func (h *harness) seedPostgres(ctx context.Context, corpusFile string) (db string, r result, drop func() error, err error) {
 	s := pgServer{admin: h.o.pg}
 	run := "folio_bench_" + randomHex(6)
+	h.runDB = run
 	if h.o.keep == "" {
 		if err := s.create(ctx, run, ""); err != nil {
 			return "", result{}, nil, err
@@ -261,11 +262,29 @@ func pss(pid int) (int, error) {
 	return 0, fmt.Errorf("no Pss in /proc/%d/smaps_rollup", pid)
 }
 
+// runPIDs are the PostgreSQL processes that work for the run: the backends on its database
+// and the server's own processes (WAL writer, checkpointer, …), which serve every database.
+// The backends of other databases, which other work on a shared server may keep busy, are
+// left out.
+func runPIDs(ctx context.Context, conn *pgx.Conn, postmaster int, database string) []int {
+	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE (datname = $1 OR backend_type NOT IN ('client backend', 'autovacuum worker')) AND pid <> pg_backend_pid()`, database)
+	if err != nil {
+		return []int{postmaster}
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return []int{postmaster}
+	}
+	return append(pids, postmaster)
+}
+
 // usage measures, over one scenario, the CPU that the servers, PostgreSQL and this process
 // (the load generator) use, and the peak of PostgreSQL's memory, sampled.
 type usage struct {
 	servers    []int
 	postmaster int
+	pgPIDs     func() []int // the PostgreSQL processes whose CPU counts
 
 	start      time.Time
 	serverCPU  int64
@@ -279,7 +298,7 @@ func (u *usage) begin() {
 	u.serverCPU = sumTicks(u.servers)
 	u.selfCPU, _ = cpuTicks(os.Getpid())
 	u.clusterCPU = map[int]int64{}
-	for _, pid := range clusterPIDs(u.postmaster) {
+	for _, pid := range u.pgPIDs() {
 		u.clusterCPU[pid], _ = cpuTicks(pid)
 	}
 	u.stopping = samplePSS(u.postmaster)
@@ -292,7 +311,7 @@ func (u *usage) end() (cores []float64, pgKiB int) {
 	seconds := time.Since(u.start).Seconds()
 	pgKiB = u.stopping()
 	var cluster int64
-	for _, pid := range clusterPIDs(u.postmaster) {
+	for _, pid := range u.pgPIDs() {
 		if t, err := cpuTicks(pid); err == nil {
 			cluster += t - u.clusterCPU[pid]
 		}
