@@ -16,7 +16,7 @@ DOCKERFILE_UTILS      := dockerfile-utils@0.16.3
 SWAGGER_UI_DIST       := swagger-ui-dist@5.35.0
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui frontend-test bench bench-smoke bench-micro fuzz audit clean
+.PHONY: help run build test lint fmt docs docs-check spec-lint dockerfile-check docs-ui frontend-test bench bench-replicas bench-smoke bench-micro fuzz audit clean
 FUZZTIME ?= 1m
 # make bench: items in the corpus, measured time per scenario, results file, and a folder that
 # keeps the corpus and seeded database between runs (seeding a million items takes minutes).
@@ -24,6 +24,11 @@ N        ?= 100000
 DURATION ?= 10s
 OUT      ?= bench-results.md
 KEEP     ?=
+# DB=postgres runs the server on a database that the benchmark creates on the PostgreSQL server
+# at PG, and drops; REPLICAS=2 starts two servers on it and alternates the requests.
+DB       ?= sqlite
+PG       ?= $(or $(FOLIO_TEST_POSTGRES),postgres://postgres@127.0.0.1:5432/test?sslmode=disable)
+REPLICAS ?= 1
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,11 +79,15 @@ docs-ui: ## re-vendor Swagger UI into internal/docsui/swagger-ui (then update do
 frontend-test: build ## build examples/frontend and test it in headless Chromium against bin/folio (needs Node.js, npm, chromium)
 	cd examples/frontend && npm ci && npm run build && npm test
 
-bench: ## the real binary over HTTP, seeded with N items, against a baseline server (see README)
-	go run ./internal/bench -n $(N) -duration $(DURATION) -out $(OUT) $(if $(KEEP),-keep $(KEEP))
+bench: ## the real binary over HTTP, seeded with N items, against a baseline server; DB=postgres on PostgreSQL (see README)
+	go run ./internal/bench -n $(N) -duration $(DURATION) -out $(OUT) $(if $(KEEP),-keep $(KEEP)) \
+	  $(if $(filter-out sqlite,$(DB)),-db $(DB) -pg '$(PG)') $(if $(filter-out 1,$(REPLICAS)),-replicas $(REPLICAS))
 
-bench-smoke: ## make bench with N=2000 DURATION=2s: that the harness works, not what it measures
-	$(MAKE) bench N=2000 DURATION=2s
+bench-replicas: ## make bench DB=postgres REPLICAS=2: two servers on one PostgreSQL database
+	$(MAKE) bench DB=postgres REPLICAS=2
+
+bench-smoke: ## make bench with N=2000 DURATION=2s on SQLite: that the harness works, not what it measures
+	$(MAKE) bench N=2000 DURATION=2s DB=sqlite REPLICAS=1
 
 bench-micro: ## start-up, size, idle memory; write contention; hashing; authentication; public reads
 	go test -run '^$$' -bench Startup -benchtime 20x .

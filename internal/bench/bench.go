@@ -15,9 +15,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -41,6 +43,8 @@ type harness struct {
 	password string
 	secret   string
 	metrics  string // token of /metrics, where the response cache counts its hits
+	pg       pgInfo // the PostgreSQL server, with -db postgres
+	runDB    string // the PostgreSQL database of the run
 	progress func(format string, a ...any)
 }
 
@@ -76,6 +80,11 @@ func benchmark(ctx context.Context, o options, stdout, stderr io.Writer) (err er
 		return err
 	}
 
+	if o.postgres() {
+		if h.pg, err = (pgServer{admin: o.pg}).info(ctx); err != nil {
+			return err
+		}
+	}
 	// Described before the build, so that the header names what was built and measured even
 	// if the tree changes during a long run.
 	warmup := min(2*time.Second, o.duration/5)
@@ -89,21 +98,43 @@ func benchmark(ctx context.Context, o options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	dbPath := filepath.Join(h.dir, "folio.db")
-	imported, err := h.seed(ctx, corpusFile, dbPath)
-	if err != nil {
-		return err
+	var (
+		db       string
+		imported result
+	)
+	if o.postgres() {
+		var drop func() error
+		if db, imported, drop, err = h.seedPostgres(ctx, corpusFile); err != nil {
+			return err
+		}
+		// By the time it runs, measureServer has stopped the servers.
+		defer func() { err = errors.Join(err, drop()) }()
+	} else {
+		db = filepath.Join(h.dir, "folio.db")
+		if imported, err = h.seed(ctx, corpusFile, db); err != nil {
+			return err
+		}
 	}
 
-	rep := &report{baselines: map[int]float64{}, header: header}
+	rep := &report{baselines: map[int]float64{}, header: header, title: "Folio benchmark on SQLite", postgres: o.postgres()}
+	if o.postgres() {
+		rep.title = "Folio benchmark on PostgreSQL"
+		if o.replicas > 1 {
+			rep.title = fmt.Sprintf("Folio benchmark on PostgreSQL, %d replicas", o.replicas)
+		}
+	}
 	if err := h.measureBaselines(ctx, rep, warmup); err != nil {
 		return err
 	}
-	serverPeak, err := h.measureServer(ctx, rep, dbPath, warmup)
+	serverPeak, err := h.measureServer(ctx, rep, db, warmup)
 	if err != nil {
 		return err
 	}
-	rep.rows = append(rep.rows, imported, result{name: nameMemory, peakKiB: serverPeak, cacheHits: -1})
+	memoryRow := result{name: nameMemory, peakKiB: serverPeak, cacheHits: -1}
+	if o.replicas > 1 {
+		memoryRow.name, memoryRow.goal = "memory: the larger server, whole run", nameMemory
+	}
+	rep.rows = append(rep.rows, imported, memoryRow)
 	if imported.note != "" {
 		rep.notes = append(rep.notes, imported.note)
 	}
@@ -224,21 +255,27 @@ func (h *harness) seed(ctx context.Context, corpusFile, dbPath string) (result, 
 	if err := copyFile(seeded, dbPath); err != nil {
 		return result{}, err
 	}
-	// The copy's admin has the password of the run that seeded it.
+	return r, h.setPassword(ctx, dbPath)
+}
+
+// setPassword gives the admin of a copy of a kept database the password of this run, since it
+// has the password of the run that seeded it.
+func (h *harness) setPassword(ctx context.Context, db string) error {
 	cmd := exec.CommandContext(ctx, h.bin, "user", "set-password", "--email", adminEmail)
-	cmd.Env = h.env(dbPath)
+	cmd.Env = h.env(db)
 	cmd.Stdin = strings.NewReader(h.password + "\n")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return result{}, fmt.Errorf("folio user set-password: %w\n%s", err, out)
+		return fmt.Errorf("folio user set-password: %w\n%s", err, out)
 	}
-	return r, nil
+	return nil
 }
 
 // keptImport is what a kept database remembers of the import that seeded it.
 type keptImport struct {
-	At      time.Time `json:"at"`
-	Rate    float64   `json:"items_per_second"`
-	PeakKiB int       `json:"peak_rss_kib"`
+	At       time.Time `json:"at"`
+	Rate     float64   `json:"items_per_second"`
+	PeakKiB  int       `json:"peak_rss_kib"`
+	Database string    `json:"database,omitempty"` // the PostgreSQL database, with -db postgres
 }
 
 func (k keptImport) result() result {
@@ -331,35 +368,35 @@ func (h *harness) measureBaselines(ctx context.Context, rep *report, warmup time
 	return nil
 }
 
-// measureServer starts folio serve on the seeded database and runs the scenarios against it.
-// It returns the server's peak resident memory over the whole run, in KiB.
-func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string, warmup time.Duration) (peakKiB int, err error) {
-	addr, err := freeAddr(ctx)
-	if err != nil {
-		return 0, err
-	}
-	logPath := filepath.Join(h.dir, "server.log")
-	p, err := newProcess(ctx, logPath, h.bin, "serve")
-	if err != nil {
-		return 0, err
-	}
-	p.cmd.Env = h.env(dbPath, append([]string{"FOLIO_ADDR=" + addr, "FOLIO_METRICS_TOKEN=" + h.metrics}, h.o.env...)...)
-	if err := p.start(); err != nil {
-		return 0, err
-	}
-	defer func() {
-		if serr := p.stop(); serr != nil && err == nil {
-			err = fmt.Errorf("folio serve: %w (log: %s)", serr, logPath)
-		}
-	}()
+// measureServer starts folio serve on the seeded database, as many as -replicas, and runs the
+// scenarios against them. It returns the servers' highest peak resident memory over the whole
+// run, in KiB.
+func (h *harness) measureServer(ctx context.Context, rep *report, db string, warmup time.Duration) (peakKiB int, err error) {
 	// Enough idle connections for the walk of list pages, which would otherwise open a new one
 	// for most requests.
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: variedConns}}
-	t := &target{base: "http://" + addr, client: client, corpus: h.corpus, seed: h.o.seed}
-	defer t.client.CloseIdleConnections()
-	if err := waitReady(ctx, t.client, p, t.base+"/readyz"); err != nil {
-		return 0, fmt.Errorf("folio serve: %w (log: %s)", err, logPath)
+	defer client.CloseIdleConnections()
+	var (
+		targets []*target
+		procs   []*process
+		mems    []*memory
+		pids    []int
+	)
+	for i := range h.o.replicas {
+		t, p, err := h.startServer(ctx, db, i, client)
+		if err != nil {
+			return 0, err
+		}
+		defer func() {
+			if serr := p.stop(); serr != nil && err == nil {
+				err = fmt.Errorf("folio serve: %w (log: %s)", serr, p.logPath)
+			}
+		}()
+		targets, procs = append(targets, t), append(procs, p)
+		mems = append(mems, &memory{pid: p.pid()})
+		pids = append(pids, p.pid())
 	}
+	t := targets[0]
 	if err := h.checkSeeded(ctx, t); err != nil {
 		return 0, err
 	}
@@ -367,27 +404,55 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 	if err != nil {
 		return 0, err
 	}
+	var use *usage
+	if h.pg.postmaster != 0 {
+		conn, err := pgx.Connect(ctx, h.o.pg)
+		if err != nil {
+			return 0, err
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		use = &usage{servers: pids, postmaster: h.pg.postmaster, pgPIDs: func() []int {
+			return runPIDs(ctx, conn, h.pg.postmaster, h.runDB)
+		}}
+	}
 
-	mem := &memory{pid: p.pid()}
 	measure := func(name string, conns int, tr vegeta.Targeter) error {
 		if !h.o.runs(name) {
 			return nil
 		}
+		tr = alternate(tr, targets)
 		l := newLoad(conns)
 		defer l.close()
 		l.run(ctx, "warm-up", warmup, tr)
-		hits, misses, cerr := t.cacheCounts(ctx, h.metrics)
-		mem.begin()
+		hits, misses, cerr := cacheCounts(ctx, targets, h.metrics)
+		for _, m := range mems {
+			m.begin()
+		}
+		if use != nil {
+			use.begin()
+		}
 		r := l.run(ctx, name, h.o.duration, tr)
-		r.peakKiB, r.sampled = mem.end()
-		hits2, misses2, cerr2 := t.cacheCounts(ctx, h.metrics)
+		if use != nil {
+			r.cpu, r.pgKiB = use.end()
+		}
+		for _, m := range mems {
+			peak, sampled := m.end()
+			r.peakKiB, r.sampled = max(r.peakKiB, peak), r.sampled || sampled
+		}
+		hits2, misses2, cerr2 := cacheCounts(ctx, targets, h.metrics)
 		if lookups := hits2 - hits + misses2 - misses; cerr == nil && cerr2 == nil && lookups > 0 {
 			r.cacheHits = (hits2 - hits) / lookups
 		}
-		h.progress("%s: %.0f req/s, p50 %s, p99 %s, %d errors", name, r.rate, ms(r.p50), ms(r.p99), r.errors)
+		if name == nameCreates && h.o.postgres() {
+			// synchronous=FULL is SQLite's; PostgreSQL's durability is its own setting.
+			r.name, r.goal = fmt.Sprintf("(e) creates, synchronous_commit=%s (items/s)", h.pg.synchronousCommit), nameCreates
+		}
+		h.progress("%s: %.0f req/s, p50 %s, p99 %s, %d errors", r.name, r.rate, ms(r.p50), ms(r.p99), r.errors)
 		rep.rows = append(rep.rows, r)
-		if done, err := p.exited(); done {
-			return fmt.Errorf("folio serve exited during %s (%s; log: %s)", name, exitReason(err), logPath)
+		for _, p := range procs {
+			if done, err := p.exited(); done {
+				return fmt.Errorf("folio serve exited during %s (%s; log: %s)", name, exitReason(err), p.logPath)
+			}
 		}
 		return ctx.Err()
 	}
@@ -419,10 +484,67 @@ func (h *harness) measureServer(ctx context.Context, rep *report, dbPath string,
 		return 0, err
 	}
 
-	if mem.sampled != nil {
-		rep.notes = append(rep.notes, "peak RSS marked (sampled): the highest VmRSS read every 10 ms, which can miss short spikes, since the high-water mark could not be reset: "+mem.sampled.Error())
+	if mems[0].sampled != nil {
+		rep.notes = append(rep.notes, "peak RSS marked (sampled): the highest VmRSS read every 10 ms, which can miss short spikes, since the high-water mark could not be reset: "+mems[0].sampled.Error())
 	}
-	return mem.peak(), nil
+	for _, m := range mems {
+		peakKiB = max(peakKiB, m.peak())
+	}
+	return peakKiB, nil
+}
+
+// startServer starts the i-th folio serve on db and waits until it is ready.
+func (h *harness) startServer(ctx context.Context, db string, i int, client *http.Client) (*target, *process, error) {
+	addr, err := freeAddr(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	logPath := filepath.Join(h.dir, "server.log")
+	if i > 0 {
+		logPath = filepath.Join(h.dir, fmt.Sprintf("server-%d.log", i+1))
+	}
+	p, err := newProcess(ctx, logPath, h.bin, "serve")
+	if err != nil {
+		return nil, nil, err
+	}
+	p.cmd.Env = h.env(db, append([]string{"FOLIO_ADDR=" + addr, "FOLIO_METRICS_TOKEN=" + h.metrics}, h.o.env...)...)
+	if err := p.start(); err != nil {
+		return nil, nil, err
+	}
+	t := &target{base: "http://" + addr, client: client, corpus: h.corpus, seed: h.o.seed}
+	if err := waitReady(ctx, client, p, t.base+"/readyz"); err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("folio serve: %w (log: %s)", err, logPath), p.stop())
+	}
+	return t, p, nil
+}
+
+// alternate sends the targets' requests to the servers in turn. The targeter writes URLs of
+// the first server.
+func alternate(tr vegeta.Targeter, servers []*target) vegeta.Targeter {
+	if len(servers) == 1 {
+		return tr
+	}
+	var next atomic.Uint64
+	return func(tgt *vegeta.Target) error {
+		if err := tr(tgt); err != nil {
+			return err
+		}
+		s := servers[next.Add(1)%uint64(len(servers))]
+		tgt.URL = s.base + strings.TrimPrefix(tgt.URL, servers[0].base)
+		return nil
+	}
+}
+
+// cacheCounts sums the response caches' hits and misses over the servers.
+func cacheCounts(ctx context.Context, servers []*target, metricsToken string) (hits, misses float64, err error) {
+	for _, t := range servers {
+		h, m, err := t.cacheCounts(ctx, metricsToken)
+		if err != nil {
+			return 0, 0, err
+		}
+		hits, misses = hits+h, misses+m
+	}
+	return hits, misses, nil
 }
 
 // checkSeeded checks that the server sees as many published items as the corpus has: an
@@ -463,18 +585,42 @@ func (h *harness) header(ctx context.Context, root string, warmup time.Duration)
 	if len(h.o.env) > 0 {
 		settings = strings.Join(h.o.env, " ") + ", other settings default"
 	}
-	return []string{
+	database := "database: SQLite, a file in the run's folder"
+	server := "server: folio serve on loopback"
+	peak := "peak RSS: the measured process's (the baseline server, folio serve, folio import) peak resident memory during the measurement: VmHWM, reset before each scenario through /proc/PID/clear_refs"
+	if h.o.postgres() {
+		database = fmt.Sprintf("database: PostgreSQL %s at %s (shared_buffers %s, synchronous_commit %s), a database created for the run", h.pg.version, pgServer{admin: h.o.pg}.redacted(), h.pg.sharedBuffers, h.pg.synchronousCommit)
+		if h.o.keep != "" {
+			database += " as a copy of the kept seeded one"
+		}
+		database += "; PostgreSQL shares the machine with the server and the load generator"
+	}
+	if h.o.replicas > 1 {
+		server = fmt.Sprintf("server: %d folio serve processes on loopback on the one database, the requests of every scenario alternating between them", h.o.replicas)
+		peak += "; of the two servers, the larger"
+	}
+	lines := []string{
 		"date: " + time.Now().UTC().Format(time.RFC3339),
 		"folio: " + output(root, "git", "describe", "--tags", "--always", "--dirty"),
 		"go: " + output(root, "go", "version"),
 		fmt.Sprintf("machine: GOMAXPROCS %d, NumCPU %d, %s", runtime.GOMAXPROCS(0), runtime.NumCPU(), cpuModel()),
 		fmt.Sprintf("corpus: N = %d items (seed %d), %d tags, %d words", h.o.n, h.o.seed, len(corpusTags), vocabularySize),
 		fmt.Sprintf("duration: %v per scenario, after a warm-up of %v", h.o.duration, warmup),
-		"server: folio serve on loopback, FOLIO_LOG_LEVEL=warn (no access log), " + settings + "; the load generator runs on the same machine",
+		database,
+		server + ", FOLIO_LOG_LEVEL=warn (no access log), " + settings + "; the load generator runs on the same machine",
 		"req/s: 2xx responses per second; × baseline: req/s over the baseline's at the same number of connections; p50, p99: latency of all responses; errors: non-2xx answers and transport errors",
-		"peak RSS: the measured process's (the baseline server, folio serve, folio import) peak resident memory during the measurement: VmHWM, reset before each scenario through /proc/PID/clear_refs",
+		peak,
 		"cache hits: share of the server's response-cache lookups answered from memory during the measurement; search queries are each sent once (a repeat in other letter case) so that the search itself is measured",
 	}
+	switch {
+	case h.o.postgres() && h.pg.postmaster != 0:
+		lines = append(lines,
+			"CPU cores: CPU time over the measurement's wall time, of folio serve (all replicas), of PostgreSQL (the backends on the run's database and the server's own processes, not other databases' backends), and of the benchmark process, which is the load generator",
+			"PostgreSQL PSS: the highest sum, read every 200 ms, of the proportional set size of every PostgreSQL process (other databases' backends included), which counts shared_buffers once; not in peak RSS, which is Folio's alone")
+	case h.o.postgres():
+		lines = append(lines, "PostgreSQL's processes are not visible from here: their CPU and memory are not measured, and peak RSS is Folio's alone")
+	}
+	return lines
 }
 
 func cpuModel() string {

@@ -23,6 +23,9 @@ type result struct {
 	sampled   bool    // peakKiB is the highest of VmRSS samples, not the high-water mark
 	cacheHits float64 // share of the response cache's lookups that hit; negative when not measured
 	note      string
+	goal      string    // the name of the row whose target this one has, when its name differs
+	cpu       []float64 // cores used by the servers, PostgreSQL and the load generator; nil when not measured
+	pgKiB     int       // PostgreSQL's peak memory (summed PSS of its processes, sampled)
 }
 
 // errorBodyBytes is how much of a response the load generator keeps: enough to quote an

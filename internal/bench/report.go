@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -46,23 +47,35 @@ const (
 
 // report is the results of a run and what they were measured on.
 type report struct {
+	title     string
 	header    []string // "- key: value" lines
 	baselines map[int]float64
 	rows      []result
 	notes     []string
+	postgres  bool // adds the columns of PostgreSQL's CPU and memory
 }
 
 // write prints the report as Markdown.
 func (rep *report) write(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString("# Folio benchmark\n\n")
+	b.WriteString("# " + cmp.Or(rep.title, "Folio benchmark") + "\n\n")
 	for _, h := range rep.header {
 		b.WriteString("- " + h + "\n")
 	}
-	b.WriteString("\n| scenario | conns | req/s | × baseline | p50 | p99 | errors | peak RSS (MiB) | cache hits | target | met |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n")
+	b.WriteString("\n| scenario | conns | req/s | × baseline | p50 | p99 | errors | peak RSS (MiB) | cache hits | target | met |")
+	if rep.postgres {
+		b.WriteString(" CPU cores: folio / PostgreSQL / load | PostgreSQL PSS (MiB) |")
+	}
+	b.WriteString("\n|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
+	if rep.postgres {
+		b.WriteString("--:|--:|")
+	}
+	b.WriteString("\n")
 	for _, r := range rep.rows {
 		cells := []string{r.name, "—", "—", "—", "—", "—", "—", "—", "—", "—", "—"}
+		if rep.postgres {
+			cells = append(cells, "—", "—")
+		}
 		if r.conns > 0 {
 			cells[1] = fmt.Sprint(r.conns)
 		}
@@ -92,11 +105,17 @@ func (rep *report) write(w io.Writer) error {
 		if r.cacheHits >= 0 {
 			cells[8] = fmt.Sprintf("%.0f %%", 100*r.cacheHits)
 		}
-		if g, ok := goals[r.name]; ok {
+		if g, ok := goals[cmp.Or(r.goal, r.name)]; ok {
 			cells[9], cells[10] = g.text, "no"
 			if g.met(r, ratio) {
 				cells[10] = "yes"
 			}
+		}
+		if rep.postgres && len(r.cpu) == 3 {
+			cells[11] = fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu[0], r.cpu[1], r.cpu[2])
+		}
+		if rep.postgres && r.pgKiB > 0 {
+			cells[12] = fmt.Sprintf("%.1f", float64(r.pgKiB)/1024)
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
