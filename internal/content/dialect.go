@@ -28,8 +28,8 @@ type dialect interface {
 	searchMatch() string
 	// searchRank is the relevance of a matched item, lower first.
 	searchRank(query string) (string, []any)
-	// snippet is the query of a matched item's snippet.
-	snippet(query string, seq int64) (string, []any)
+	// snippet is the query of the snippet of a matched item, for what a person typed.
+	snippet(typed string, seq int64) (string, []any)
 	// indexItemsSQL writes the index entries of the items (AS i) that a condition appended to it
 	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id), and
 	// unindexAllSQL every entry.
@@ -66,8 +66,8 @@ func (sqliteDialect) searchRank(string) (string, []any) {
 	return "bm25(items_fts, 10.0, 4.0, 1.0, 2.0)", nil
 }
 
-func (sqliteDialect) snippet(query string, seq int64) (string, []any) {
-	return "SELECT snippet(items_fts, -1, char(1), char(2), '…', 16) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?", []any{query, seq}
+func (sqliteDialect) snippet(typed string, seq int64) (string, []any) {
+	return "SELECT snippet(items_fts, -1, char(1), char(2), '…', 16) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?", []any{ftsQuery(typed), seq}
 }
 
 func (sqliteDialect) indexItemsSQL() string {
@@ -115,7 +115,11 @@ type postgresDialect struct{}
 
 // searchQuery builds a tsquery of the typed words, each quoted as a literal lexeme and all
 // required, the last one a prefix: the same words as FTS5's, so the same text matches.
-func (postgresDialect) searchQuery(typed string) string {
+func (postgresDialect) searchQuery(typed string) string { return tsquery(typed, "") }
+
+// tsquery is searchQuery's query, its words restricted to the weights given (A for the title,
+// B the summary, C the tags, D the body; all when empty).
+func tsquery(typed, weights string) string {
 	terms, prefix := searchTerms(typed)
 	if len(terms) == 0 {
 		return ""
@@ -126,9 +130,12 @@ func (postgresDialect) searchQuery(typed string) string {
 			q += " & "
 		}
 		q += "'" + t + "'" // letters and digits only: nothing to escape
-	}
-	if prefix {
-		q += ":*"
+		switch {
+		case prefix && i == len(terms)-1:
+			q += ":*" + weights
+		case weights != "":
+			q += ":" + weights
+		}
 	}
 	return q
 }
@@ -145,18 +152,20 @@ func (postgresDialect) searchRank(query string) (string, []any) {
 }
 
 // The snippet comes from the first column that matches, in the order of their weights, as
-// FTS5 picks the best column. ts_headline's parser takes "<en>" for an HTML tag and "&amp;"
-// for an entity, and leaves them out of the snippet; the item's own text is kept whole by
-// hiding < and & in private-use characters while it works.
-func (postgresDialect) snippet(query string, seq int64) (string, []any) {
+// FTS5 picks the best column; the stored document says which, each column's words carrying
+// its weight, without parsing the texts again. ts_headline's parser takes "<en>" for an HTML
+// tag and "&amp;" for an entity, and leaves them out of the snippet; the item's own text is
+// kept whole by hiding < and & in private-use characters while it works.
+func (postgresDialect) snippet(typed string, seq int64) (string, []any) {
 	const opts = "StartSel=\x01, StopSel=\x02, MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1, FragmentDelimiter=…"
 	return `SELECT replace(replace(ts_headline('folio', replace(replace(CASE
-	         WHEN to_tsvector('folio', folio_search_text(i.title)) @@ q THEN i.title
-	         WHEN to_tsvector('folio', folio_search_text(COALESCE(i.summary, ''))) @@ q THEN i.summary
-	         WHEN to_tsvector('folio', folio_search_text(i.body)) @@ q THEN i.body
+	         WHEN s.doc @@ to_tsquery('folio', ?) THEN i.title
+	         WHEN s.doc @@ to_tsquery('folio', ?) THEN i.summary
+	         WHEN s.doc @@ to_tsquery('folio', ?) THEN i.body
 	         ELSE COALESCE((SELECT string_agg(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
-	       END, '<', U&'\E000'), '&', U&'\E001'), q, ?), U&'\E000', '<'), U&'\E001', '&')
-	  FROM items i, to_tsquery('folio', ?) AS q WHERE i.seq = ?`, []any{opts, query, seq}
+	       END, '<', U&'\E000'), '&', U&'\E001'), to_tsquery('folio', ?), ?), U&'\E000', '<'), U&'\E001', '&')
+	  FROM items i JOIN items_search s ON s.seq = i.seq WHERE i.seq = ?`,
+		[]any{tsquery(typed, "A"), tsquery(typed, "B"), tsquery(typed, "D"), tsquery(typed, ""), opts, seq}
 }
 
 func (postgresDialect) indexItemsSQL() string {

@@ -69,7 +69,7 @@ func (s *Store) addSnippets(ctx context.Context, db *gorm.DB, q string, items []
 	}
 	for i := range items {
 		var snippet []string
-		sql, args := s.d.snippet(query, items[i].Seq)
+		sql, args := s.d.snippet(q, items[i].Seq)
 		if err := db.WithContext(ctx).Raw(sql, args...).Scan(&snippet).Error; err != nil {
 			return err
 		}
