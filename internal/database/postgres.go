@@ -61,6 +61,14 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*gorm.DB, e
 	}
 	// Every wait for a lock (the write lock above all) gives up after the busy timeout.
 	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(busy.Milliseconds(), 10)
+	// PostgreSQL's default random_page_cost (4) is a spinning disk's. With it the planner reads
+	// the whole search table, each item's document out of line (TOAST), rather than the GIN
+	// index, for a word that a few items have: 61 ms instead of 1.4 ms on 10,000 items
+	// (measured). 1.1 is the usual value for SSDs and for data that fits in memory; an operator
+	// who wants another gives it in FOLIO_DB (…?random_page_cost=2).
+	if _, set := cfg.RuntimeParams["random_page_cost"]; !set {
+		cfg.RuntimeParams["random_page_cost"] = "1.1"
+	}
 	utc := stdlib.OptionAfterConnect(func(_ context.Context, conn *pgx.Conn) error {
 		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
 		return nil

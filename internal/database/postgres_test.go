@@ -98,6 +98,13 @@ func TestPostgresTimesAreUTC(t *testing.T) {
 	if err := Ping(t.Context(), db); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
+	// The planner's page cost is an SSD's unless the URL says otherwise.
+	for url, want := range map[string]string{dbtest.PostgresURL(t): "1.1", dbtest.PostgresURL(t) + "&random_page_cost=3": "3"} {
+		var got string
+		if err := openPostgresTest(t, url, 0).Raw("SHOW random_page_cost").Row().Scan(&got); err != nil || got != want {
+			t.Errorf("random_page_cost = %q (%v), want %s", got, err, want)
+		}
+	}
 }
 
 func TestRedact(t *testing.T) {
