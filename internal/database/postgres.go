@@ -39,15 +39,15 @@ func Redact(location string) string {
 }
 
 // PostgresPoolSize is the most connections one process opens: enough for the two cores'
-// handlers to wait on the database in parallel, few enough that ten replicas stay far below
+// handlers to wait on the database in parallel, few enough that ten replicas (80) stay below
 // PostgreSQL's default max_connections of 100.
 const PostgresPoolSize = 8
 
 // openPostgres opens a pool on the PostgreSQL database at rawURL.
 //
-// Every process on the database shares it, so the settings that SQLite keeps per file are per
-// transaction here: write transactions take one advisory lock (see Write), which keeps them as
-// serial as SQLite's one writer across every replica, and lock_timeout plays the busy timeout.
+// Every process on the database shares it: write transactions take the schema's advisory lock
+// (see Write), which keeps them as serial across all replicas as SQLite's one writer keeps them
+// in one process, and lock_timeout plays the busy timeout.
 // Times come back in UTC, as they are stored: pgx would give them the process's time zone,
 // and a replica in another zone would render other JSON, and other ETags, for the same item.
 func openPostgres(ctx context.Context, rawURL string, opts Options) (*gorm.DB, error) {
