@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -335,38 +334,13 @@ func sumTicks(pids []int) int64 {
 // called, which returns the highest sum. Less often than the server's RSS: reading the memory
 // maps of a dozen processes costs CPU that the measurement shares.
 func samplePSS(postmaster int) func() int {
-	var (
-		mu   sync.Mutex
-		peak int
-		stop = make(chan struct{})
-		done = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			sum := 0
-			for _, pid := range clusterPIDs(postmaster) {
-				if kib, err := pss(pid); err == nil {
-					sum += kib
-				}
-			}
-			mu.Lock()
-			peak = max(peak, sum)
-			mu.Unlock()
-			select {
-			case <-stop:
-				return
-			case <-t.C:
+	return sampleMax(200*time.Millisecond, func() (int, error) {
+		sum := 0
+		for _, pid := range clusterPIDs(postmaster) {
+			if kib, err := pss(pid); err == nil {
+				sum += kib
 			}
 		}
-	}()
-	return func() int {
-		close(stop)
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		return peak
-	}
+		return sum, nil
+	})
 }

@@ -205,6 +205,12 @@ func (m *memory) peak() int {
 // sample reads VmRSS every 10ms until the returned function is called, which returns the
 // highest value read.
 func sample(pid int) func() int {
+	return sampleMax(10*time.Millisecond, func() (int, error) { return procStatus(pid, "VmRSS") })
+}
+
+// sampleMax calls read every interval until the returned function is called, which returns the
+// highest value read; a failed read counts for nothing.
+func sampleMax(every time.Duration, read func() (int, error)) func() int {
 	var (
 		mu   sync.Mutex
 		peak int
@@ -213,12 +219,12 @@ func sample(pid int) func() int {
 	)
 	go func() {
 		defer close(done)
-		t := time.NewTicker(10 * time.Millisecond)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			if rss, err := procStatus(pid, "VmRSS"); err == nil {
+			if v, err := read(); err == nil {
 				mu.Lock()
-				peak = max(peak, rss)
+				peak = max(peak, v)
 				mu.Unlock()
 			}
 			select {
