@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/foliocms/folio/internal/validation"
 )
 
 // ListMeta describes a page of a list.
@@ -33,9 +35,10 @@ func checkQuery(c echo.Context, allowed ...string) error {
 		switch {
 		case !slices.Contains(allowed, name):
 			bad = append(bad, FieldError{Field: strings.ReplaceAll(name, "\x00", "\\0"), Message: "is not a query parameter of this request"})
-		case slices.ContainsFunc(values, func(s string) bool { return strings.ContainsRune(s, 0) }):
-			// No value of the API holds a NUL, and PostgreSQL refuses one in text.
-			bad = append(bad, FieldError{Field: name, Message: "has a NUL character"})
+		case slices.ContainsFunc(values, func(s string) bool { return !validation.StorableText(s) }):
+			// No value of the API holds a NUL or bytes that are not UTF-8, and PostgreSQL
+			// refuses both in text.
+			bad = append(bad, FieldError{Field: name, Message: "has a NUL character or is not UTF-8"})
 		}
 	}
 	if len(bad) == 0 {

@@ -472,18 +472,19 @@ func TestRevisionsOfAnotherAuthorsDraft(t *testing.T) {
 	}
 }
 
-// TestNULIsRefused: a NUL character in a body's strings or a query's values is a 400, and in a
-// path a 404, on every database (PostgreSQL refuses it in text, which would be a 500); an
-// escaped backslash before "u0000" is not one.
+// TestNULIsRefused: a NUL character or bytes that are not UTF-8 in a body's strings or a query's
+// values are a 400, and in a path a 404, on every database (PostgreSQL refuses them in text,
+// which would be a 500); an escaped backslash before "u0000" is not a NUL.
 func TestNULIsRefused(t *testing.T) {
 	f := newItemsFixture(t)
 	for _, body := range []string{`{"type":"news","title":"a\u0000b"}`, `{"type":"news","title":"t","fields":{"x\u0000":1}}`} {
 		decodeProblem(t, f.send(t, "POST", "/api/v1/items", f.editor, body), http.StatusBadRequest)
 	}
-	for _, target := range []string{"/api/v1/items?tag=a%00b", "/api/v1/tags?group=%00", "/api/v1/collections/c/items?q=x&fields.a%00=1"} {
+	for _, target := range []string{"/api/v1/items?tag=a%00b", "/api/v1/tags?group=%00", "/api/v1/collections/c/items?q=x&fields.a%00=1",
+		"/api/v1/items?tag=%FF", "/api/v1/tags?group=caf%E9"} {
 		decodeProblem(t, f.send(t, "GET", target, "", nil), http.StatusBadRequest)
 	}
-	for _, target := range []string{"/api/v1/tags/a%00b", "/api/v1/types/news/items/x%00", "/api/v1/items/%00"} {
+	for _, target := range []string{"/api/v1/tags/a%00b", "/api/v1/types/news/items/x%00", "/api/v1/items/%00", "/api/v1/tags/%FF", "/api/v1/types/news/items/caf%E9"} {
 		decodeProblem(t, f.send(t, "GET", target, "", nil), http.StatusNotFound)
 	}
 	if rec := f.send(t, "POST", "/api/v1/items", f.editor, `{"type":"news","title":"a\\u0000b"}`); rec.Code != http.StatusCreated {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/foliocms/folio/internal/validation"
 )
 
 // decodeJSON reads the request body, one JSON object, into dst (a pointer to a struct) more
@@ -43,7 +45,7 @@ func decodeJSON(c echo.Context, dst any, serverOwned ...string) (map[string]bool
 		p.Errors = []FieldError{{Field: dup, Message: "appears more than once"}}
 		return nil, p
 	}
-	if bytes.Contains(body, []byte(`\u0000`)) && hasNUL(body) {
+	if validation.JSONHasNUL(body) {
 		// PostgreSQL refuses NUL in text, and no property of the API means to hold one.
 		return nil, NewProblem(http.StatusBadRequest, "The body has a string with a NUL character (\\u0000).")
 	}
@@ -220,30 +222,4 @@ func nestedKeys(v json.RawMessage, t reflect.Type, path string) []FieldError {
 		return bad
 	}
 	return nil
-}
-
-// hasNUL reports whether a JSON document has a NUL character in one of its strings or keys
-// (not merely the text \u0000 after an escaped backslash).
-func hasNUL(body []byte) bool {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return false // not JSON: the caller says so
-	}
-	var walk func(any) bool
-	walk = func(v any) bool {
-		switch v := v.(type) {
-		case string:
-			return strings.ContainsRune(v, 0)
-		case []any:
-			return slices.ContainsFunc(v, walk)
-		case map[string]any:
-			for k, e := range v {
-				if strings.ContainsRune(k, 0) || walk(e) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return walk(v)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/foliocms/folio/internal/logging"
+	"github.com/foliocms/folio/internal/validation"
 )
 
 // HeaderRequestID carries the id of a request, from the client when it sent a well-formed one.
@@ -213,13 +214,14 @@ func metricMethod(m string) string {
 	return "OTHER"
 }
 
-// notFoundWithNUL answers 404 to a path with a NUL character (%00): no id, key or slug has one,
-// and PostgreSQL refuses it in text, where the lookup would be a 500 instead of nothing found.
-// (Query values with one are refused where they are read, by checkQuery and ParseQuery.)
-func notFoundWithNUL() echo.MiddlewareFunc {
+// notFoundUnlessText answers 404 to a path that is not storable text: a NUL character (%00) or
+// bytes that are not UTF-8 (%FF). No id, key or slug has one, and PostgreSQL refuses them in
+// text, where the lookup would be a 500 instead of nothing found. (Query values are checked
+// where they are read, by checkQuery and ParseQuery.)
+func notFoundUnlessText() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if strings.ContainsRune(c.Request().URL.Path, 0) {
+			if !validation.StorableText(c.Request().URL.Path) {
 				return echo.ErrNotFound
 			}
 			return next(c)

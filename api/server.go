@@ -45,7 +45,7 @@ func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry,
 		}))
 	}
 	routes := routeSet{}
-	e.Use(limitBody(cfg.BodyLimit, routes), jsonBodies(routes), notFoundWithNUL())
+	e.Use(limitBody(cfg.BodyLimit, routes), jsonBodies(routes), notFoundUnlessText())
 
 	if deps.Now == nil {
 		deps.Now = time.Now

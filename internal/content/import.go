@@ -385,6 +385,9 @@ func decodeRecord[T any](raw []byte, kind string) (*T, error) {
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return nil, errNotRecord{"not a JSON object on one line"}
 	}
+	if validation.JSONHasNUL(raw) {
+		return nil, errors.New("a string has a NUL character (\\u0000), which no value may hold")
+	}
 	inner, ok := rec[kind]
 	if len(rec) != 1 || !ok {
 		return nil, errNotRecord{"must be an object with exactly one key: type, tag, item or collection"}

@@ -46,6 +46,7 @@ func TestImportChecksEveryLine(t *testing.T) {
 		{"wrong JSON type", []string{good, `{"item": {"type": "news", "title": 7}}`}, "title must be a JSON string"},
 		{"bad time", []string{good, `{"item": {"type": "news", "title": "x", "status": "published", "published_at": "yesterday"}}`}, "RFC 3339"},
 		{"empty title", []string{good, `{"item": {"type": "news", "title": " "}}`}, "title must be 1 to 300 characters"},
+		{"NUL in a field", []string{good, `{"item": {"type": "news", "title": "x", "fields": {"a": "b\u0000c"}}}`}, "line 2: item: a string has a NUL character"},
 		{"bad slug", []string{good, `{"item": {"type": "news", "title": "x", "slug": "Not A Slug"}}`}, "slug must be lower-case"},
 		{"slug taken in the file", []string{good, `{"item": {"type": "news", "title": "Again", "slug": "fine"}}`}, `slug "fine" is taken by another item of the type news`},
 		{"id taken", []string{

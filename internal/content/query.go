@@ -91,9 +91,10 @@ func ParseQuery(v url.Values, signedIn bool) (Query, error) {
 	q := Query{Sort: "published_at", Desc: true, Limit: DefaultLimit}
 	verr := &validation.Error{}
 	for name, values := range v {
-		// No value of the API holds a NUL, and PostgreSQL refuses one in text.
-		if strings.ContainsRune(name, 0) || slices.ContainsFunc(values, func(s string) bool { return strings.ContainsRune(s, 0) }) {
-			verr.Add(strings.ReplaceAll(name, "\x00", "\\0"), "has a NUL character")
+		// No value of the API holds a NUL or bytes that are not UTF-8, and PostgreSQL refuses
+		// both in text.
+		if !validation.StorableText(name) || slices.ContainsFunc(values, func(s string) bool { return !validation.StorableText(s) }) {
+			verr.Add(strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", "\\0"), "\uFFFD"), "has a NUL character or is not UTF-8")
 			continue
 		}
 		if field, ok := strings.CutPrefix(name, "fields."); ok {

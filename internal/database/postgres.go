@@ -35,6 +35,11 @@ func Redact(location string) string {
 	if err != nil {
 		return "postgres://(unparsable URL)"
 	}
+	// libpq's URLs may carry the password as an option, too.
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	return u.Redacted()
 }
 
@@ -131,6 +136,11 @@ func IsPostgres(db *gorm.DB) bool { return db.Name() == "postgres" }
 // than the busy timeout fails with an error that IsBusy recognizes, as on SQLite.
 func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if !IsPostgres(db) {
+		return db.WithContext(ctx).Transaction(fn)
+	}
+	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+		// Already a write transaction's: its turn and its lock are this one's (a savepoint,
+		// as on SQLite). Waiting for the turn would wait for itself.
 		return db.WithContext(ctx).Transaction(fn)
 	}
 	pool, err := db.DB()

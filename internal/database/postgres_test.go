@@ -1,6 +1,7 @@
 package database
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -110,7 +111,8 @@ func TestPostgresTimesAreUTC(t *testing.T) {
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		"data/folio.db": "data/folio.db",
-		"postgres://folio:s3cret@db.internal:5432/folio?sslmode=require": "postgres://folio:xxxxx@db.internal:5432/folio?sslmode=require",
+		"postgres://folio:s3cret@db.internal:5432/folio?sslmode=require":     "postgres://folio:xxxxx@db.internal:5432/folio?sslmode=require",
+		"postgres://folio@db.internal/folio?password=s3cret&sslmode=require": "postgres://folio@db.internal/folio?password=xxxxx&sslmode=require",
 	} {
 		if got := Redact(in); got != want {
 			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
@@ -137,4 +139,18 @@ func TestPostgresWritersOfOneProcessQueue(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestPostgresWriteInsideAWrite: a write made with a transaction's handle joins it, as on
+// SQLite, instead of waiting for the turn its own transaction holds.
+func TestPostgresWriteInsideAWrite(t *testing.T) {
+	db := openPostgresTest(t, dbtest.PostgresURL(t), 0)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	err := Write(ctx, db, func(tx *gorm.DB) error {
+		return Write(ctx, tx, func(inner *gorm.DB) error { return inner.Exec("SELECT 1").Error })
+	})
+	if err != nil {
+		t.Fatalf("a write inside a write = %v", err)
+	}
 }

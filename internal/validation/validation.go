@@ -4,8 +4,12 @@
 package validation
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldError is one problem with one field.
@@ -46,3 +50,38 @@ func Field(field, format string, a ...any) error {
 	e.Add(field, format, a...)
 	return e
 }
+
+// JSONHasNUL reports whether a JSON document has a NUL character (\u0000) in one of its strings
+// or keys: no value of Folio's holds one, and PostgreSQL refuses it in text. (The text \u0000
+// after an escaped backslash is not one.)
+func JSONHasNUL(doc []byte) bool {
+	if !bytes.Contains(doc, []byte(`\u0000`)) {
+		return false
+	}
+	var v any
+	if json.Unmarshal(doc, &v) != nil {
+		return false // not JSON: the caller says so
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.ContainsRune(v, 0)
+		case []any:
+			return slices.ContainsFunc(v, walk)
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, 0) || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
+}
+
+// StorableText reports whether s can be stored and compared as text on every database Folio
+// runs on: valid UTF-8 without a NUL character (PostgreSQL refuses both; SQLite would store
+// them, and no name, slug or filter of Folio's holds one).
+func StorableText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
