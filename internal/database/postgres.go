@@ -211,8 +211,13 @@ func listenOnce(ctx context.Context, pool *sql.DB, channel string, notified func
 		if _, err := pc.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 			return err
 		}
-		// A connection back in the pool must not keep listening.
-		defer pc.Exec(context.WithoutCancel(ctx), "UNLISTEN *") //nolint:errcheck // a failed UNLISTEN leaves a connection that only gets notifications it ignores
+		// A connection back in the pool must not keep listening (a failed UNLISTEN leaves one
+		// that only gets notifications nobody reads), nor hang on a dead network.
+		defer func() {
+			unlistenCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_, _ = pc.Exec(unlistenCtx, "UNLISTEN *")
+		}()
 		// Every change from here on is notified; one check now covers those before.
 		notified()
 		for {

@@ -78,7 +78,7 @@ func PostgresURL(t testing.TB) string {
 	})
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("dbtest: %s: %v", EnvPostgres, err)
+		t.Fatalf("dbtest: %s is not a URL", EnvPostgres) // the error would show its password
 	}
 	q := u.Query()
 	// public stays on the path for the extensions (unaccent), which live there once per database.
