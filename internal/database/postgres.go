@@ -43,9 +43,10 @@ func Redact(location string) string {
 	return u.Redacted()
 }
 
-// PostgresPoolSize is the most connections one process opens: enough for the two cores'
-// handlers to wait on the database in parallel, few enough that ten replicas (80) stay below
-// PostgreSQL's default max_connections of 100.
+// PostgresPoolSize is the most connections one process opens (one of them listens for other
+// processes' writes, see Listen): enough for the two cores' handlers to wait on the database in
+// parallel, few enough that ten replicas (80) stay below PostgreSQL's default max_connections
+// of 100.
 const PostgresPoolSize = 8
 
 // openPostgres opens a pool on the PostgreSQL database at rawURL.
