@@ -353,9 +353,8 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	if database.IsPostgresURL(cfg.DB) {
 		return errors.New("backup: folio backup copies a SQLite database; back up PostgreSQL with pg_dump")
 	}
-	// A backup of a database that does not exist is a mistyped path, not an empty database.
-	if _, err := os.Stat(cfg.DB); err != nil {
-		return fmt.Errorf("backup: no database at %s: %w", cfg.DB, err)
+	if err := existingDatabase("backup", cfg.DB); err != nil {
+		return err
 	}
 	o, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {
@@ -404,5 +403,18 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("healthcheck: %s answered %s", url, res.Status)
 	}
 	fmt.Fprintln(stdout, "ready")
+	return nil
+}
+
+// existingDatabase checks, for a command that reads a database (backup, export, migrate-data),
+// that location names one: opening a SQLite path that does not exist would create an empty
+// database, and a mistyped path would then be read as a site with nothing in it.
+func existingDatabase(command, location string) error {
+	if database.IsPostgresURL(location) {
+		return nil
+	}
+	if _, err := os.Stat(location); err != nil {
+		return fmt.Errorf("%s: no database at %s: %w", command, location, err)
+	}
 	return nil
 }

@@ -34,11 +34,8 @@ func migrateData(ctx context.Context, args []string, getenv func(string) string,
 	case sameDatabase(from, to):
 		return usageError("--from and --to name the same database")
 	}
-	// Opening a SQLite path that does not exist would create an empty database and copy it.
-	if !database.IsPostgresURL(from) {
-		if _, err := os.Stat(from); err != nil {
-			return fmt.Errorf("migrate-data: no database at %s: %w", from, err)
-		}
+	if err := existingDatabase("migrate-data", from); err != nil {
+		return err
 	}
 	src, err := database.Open(ctx, database.Options{Path: from, Logger: logger})
 	if err != nil {

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/foliocms/folio/internal/content"
-	"github.com/foliocms/folio/internal/database"
 )
 
 // importFile loads an NDJSON file into the database: folio import FILE [--continue-on-error].
@@ -93,9 +92,8 @@ func exportFile(ctx context.Context, args []string, getenv func(string) string, 
 	if len(cfg.Args) != 1 {
 		return usageError("usage: folio export FILE")
 	}
-	// Like a backup: an export of a mistyped database path is a mistake, not an empty export.
-	if _, err := os.Stat(cfg.DB); err != nil && !database.IsPostgresURL(cfg.DB) {
-		return fmt.Errorf("export: no database at %s: %w", cfg.DB, err)
+	if err := existingDatabase("export", cfg.DB); err != nil {
+		return err
 	}
 	o, err := openDatabase(ctx, cfg, logger, stderr)
 	if err != nil {

@@ -315,6 +315,11 @@ func editor(f *contractFixture) string { return f.editor }
 
 const missingID = "01900000-0000-7000-8000-000000000000"
 
+// missingItem puts an id no item has in the place of the item's in x's path.
+func missingItem(x *exchange) {
+	x.path = strings.Replace(x.path, x.path[len("/api/v1/items/"):][:36], missingID, 1)
+}
+
 // bodyCases are the cases that every operation with a JSON body has alike.
 func bodyCases(op string, ok builder) []contractCase {
 	return []contractCase{
@@ -551,7 +556,7 @@ func itemCases() []contractCase {
 	draft := func(t *testing.T, f *contractFixture) Item { return f.draft(t, f.editor) }
 	published := func(t *testing.T, f *contractFixture) Item { return f.published(t) }
 	trashed := func(t *testing.T, f *contractFixture) Item { return f.trashed(t) }
-	missing := func(x *exchange) { x.path = strings.Replace(x.path, x.path[len("/api/v1/items/"):][:36], missingID, 1) }
+	missing := missingItem
 
 	update := own("PATCH", "", map[string]any{"title": "A new title"})
 	trash := own("DELETE", "", nil)
@@ -654,7 +659,7 @@ func revisionCases() []contractCase {
 		}
 	}
 	noVersion := func(x *exchange) { x.path = strings.Replace(x.path, "/revisions/1", "/revisions/99", 1) }
-	missing := func(x *exchange) { x.path = strings.Replace(x.path, x.path[len("/api/v1/items/"):][:36], missingID, 1) }
+	missing := missingItem
 	return cases(
 		one("listRevisions", 200, list),
 		one("listRevisions", 400, with(list, query("?limit=0"))),

@@ -237,22 +237,13 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	}
 	for _, sh := range shapes {
 		t.Run(sh.name, func(t *testing.T) {
-			sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+			text := queryPlan(t, f.db, f.db.ToSQL(func(tx *gorm.DB) *gorm.DB {
 				q, err := f.store.listQuery(tx, f.editor, sh.q, now)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return q.Find(&[]Item{})
-			})
-			var plan []struct{ Detail string }
-			if err := f.db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil {
-				t.Fatalf("explain %s: %v", sql, err)
-			}
-			var lines []string
-			for _, p := range plan {
-				lines = append(lines, p.Detail)
-			}
-			text := strings.Join(lines, "\n")
+			}))
 			if !strings.Contains(text, "USING INDEX "+sh.index) && !strings.Contains(text, "USING COVERING INDEX "+sh.index) {
 				t.Errorf("plan does not use %s:\n%s", sh.index, text)
 			}
@@ -271,14 +262,45 @@ func TestListQueriesUseIndexes(t *testing.T) {
 func TestDeriveSlugReadsOneRange(t *testing.T) {
 	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := newFixture(t)
-	sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return slugsFrom(tx, "news", "coops").Find(&[]Item{}) })
+	plan := queryPlan(t, f.db, f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return slugsFrom(tx, "news", "coops").Find(&[]Item{}) }))
+	if strings.Contains(plan, "\n") || !strings.Contains(plan, "(type=? AND slug>? AND slug<?)") {
+		t.Errorf("plan = %s; want one range of the (type, slug) index", plan)
+	}
+}
+
+// queryPlan is SQLite's plan of the query sql, a line per step.
+func queryPlan(t *testing.T, db *gorm.DB, sql string) string {
+	t.Helper()
 	var plan []struct{ Detail string }
-	if err := f.db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil || len(plan) != 1 {
-		t.Fatalf("explain %s: %v %v", sql, plan, err)
+	if err := db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil {
+		t.Fatalf("explain %s: %v", sql, err)
 	}
-	if !strings.Contains(plan[0].Detail, "(type=? AND slug>? AND slug<?)") {
-		t.Errorf("plan = %s; want one range of the (type, slug) index", plan[0].Detail)
+	lines := make([]string, len(plan))
+	for i, p := range plan {
+		lines[i] = p.Detail
 	}
+	return strings.Join(lines, "\n")
+}
+
+// pagedTitles follows q's cursor from page to page (100 pages at most) and returns the titles
+// of the items in the order they came.
+func pagedTitles(t *testing.T, s *Store, a *Actor, q Query) []string {
+	t.Helper()
+	var titles []string
+	for range 100 {
+		page, err := s.ListItems(t.Context(), a, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			titles = append(titles, it.Title)
+		}
+		if page.Next == nil {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	return titles
 }
 
 func TestModelsRoundTrip(t *testing.T) {
@@ -713,21 +735,7 @@ func TestTagListsFollowEveryWrite(t *testing.T) {
 			t.Errorf("%s: %d tag rows have another published_at than their item", step, stale)
 		}
 		for _, desc := range []bool{true, false} {
-			q := Query{Tags: tags, Sort: "published_at", Desc: desc, Limit: 3}
-			var got []string
-			for {
-				page, err := f.store.ListItems(ctx, nil, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, it := range page.Items {
-					got = append(got, it.Title)
-				}
-				if page.Next == nil {
-					break
-				}
-				q.Cursor = page.Next
-			}
+			got := pagedTitles(t, f.store, nil, Query{Tags: tags, Sort: "published_at", Desc: desc, Limit: 3})
 			var want []string
 			order := "i.published_at DESC, i.id DESC"
 			if !desc {

@@ -151,21 +151,7 @@ func TestSearchFollowsWrites(t *testing.T) {
 
 func TestSearchPaging(t *testing.T) {
 	f := searchFixture(t)
-	var all []string
-	q := Query{Q: "cooperatives", Sort: SortRelevance, Limit: 1}
-	for range 10 {
-		page, err := f.store.ListItems(t.Context(), nil, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range page.Items {
-			all = append(all, it.Title)
-		}
-		if page.Next == nil {
-			break
-		}
-		q.Cursor = page.Next
-	}
+	all := pagedTitles(t, f.store, nil, Query{Q: "cooperatives", Sort: SortRelevance, Limit: 1})
 	if !slices.Equal(all, []string{"Coopératives en Timor-Leste", "Youth employment", "Gender equality"}) {
 		t.Errorf("relevance pages = %q", all)
 	}
@@ -192,16 +178,7 @@ func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
 		{Q: "cooperatives", Status: "any"},
 	} {
 		q.Sort, q.Limit = SortRelevance, 20
-		sql := f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return f.store.searchWindow(tx, f.author, q, now).Find(&[]Item{}) })
-		var plan []struct{ Detail string }
-		if err := f.db.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&plan).Error; err != nil {
-			t.Fatalf("explain %s: %v", sql, err)
-		}
-		var lines []string
-		for _, p := range plan {
-			lines = append(lines, p.Detail)
-		}
-		text := strings.Join(lines, "\n")
+		text := queryPlan(t, f.db, f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return f.store.searchWindow(tx, f.author, q, now).Find(&[]Item{}) }))
 		if !strings.HasPrefix(text, "SCAN items_fts VIRTUAL TABLE") || strings.Contains(text, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%+v: the window is not read from the index newest first:\n%s", q, text)
 		}
