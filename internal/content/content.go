@@ -131,6 +131,7 @@ type Store struct {
 	now      func() time.Time
 	changes  *changes.Generation
 	next     *nextChangeMemo // NextChange's last answer
+	tagSizes *tagSizes       // which of several tags a list is read from
 }
 
 // nextChangeMemo is NextChange's answer at a content generation.
@@ -143,7 +144,7 @@ type nextChangeMemo struct {
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB, opts Options) *Store {
-	s := &Store{db: db, d: dialectOf(db), renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}}
+	s := &Store{db: db, d: dialectOf(db), renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}, tagSizes: &tagSizes{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -714,37 +714,70 @@ func TestSlowBodiesAreRefused(t *testing.T) {
 	}
 }
 
-// TestTagListsFollowEveryWrite: lists by tag are read from the copy of published_at beside each
-// tag (migration 00007). After every kind of write the copy must equal the item's, and a list by
-// tag must show what the same list read from the items shows.
+// TestTagListsFollowEveryWrite: lists by tag are read from the copies beside each tag of the
+// item's type, unpublish_at, and published_at while it is listed (migrations 00007 and 00008).
+// After every kind of write the copies must equal the item's, and lists by one tag, by a tag and
+// a type, and by two tags (in either order) must show what the same lists read from the items
+// show.
 func TestTagListsFollowEveryWrite(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	tags := []string{"cooperatives"}
+	tag, other := "cooperatives", "asia-and-the-pacific"
 	var items []*Item
-	for i := range 6 {
-		it := f.create(t, f.editor, NewItem{Title: fmt.Sprintf("Item %d", i), Tags: tags})
+	for i := range 8 {
+		in := NewItem{Title: fmt.Sprintf("Item %d", i), Tags: []string{tag}}
+		if i%2 == 0 {
+			in.Tags = append(in.Tags, other)
+		}
+		if i%3 == 0 {
+			in.Type = "article"
+		}
+		it := f.create(t, f.editor, in)
 		items = append(items, f.publish(t, it, nil))
 		f.clock.Advance(time.Minute)
 	}
 	check := func(step string) {
 		t.Helper()
 		var stale int64
-		f.db.Raw("SELECT count(*) FROM item_tags x JOIN items i ON i.id = x.item_id WHERE x.published_at IS NOT i.published_at").Scan(&stale)
-		if stale > 0 {
-			t.Errorf("%s: %d tag rows have another published_at than their item", step, stale)
+		err := f.db.Raw(`SELECT count(*) FROM item_tags x JOIN items i ON i.id = x.item_id
+			WHERE x.type IS DISTINCT FROM i.type OR x.unpublish_at IS DISTINCT FROM i.unpublish_at
+			   OR x.published_at IS DISTINCT FROM (CASE WHEN i.status = 'published' AND i.deleted_at IS NULL THEN i.published_at END)`).
+			Scan(&stale).Error
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, desc := range []bool{true, false} {
-			got := pagedTitles(t, f.store, nil, Query{Tags: tags, Sort: "published_at", Desc: desc, Limit: 3})
-			var want []string
-			order := "i.published_at DESC, i.id DESC"
-			if !desc {
-				order = "i.published_at, i.id"
-			}
-			f.db.Raw("SELECT i.title FROM items i WHERE "+strings.ReplaceAll(publicSQL, "@now", "?")+" AND EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag = ?) ORDER BY "+order,
-				f.clock.Now(), f.clock.Now(), tags[0]).Scan(&want)
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				t.Errorf("%s (desc %v): by tag %v, from the items %v", step, desc, got, want)
+		if stale > 0 {
+			t.Errorf("%s: %d tag rows have other copies than their item's", step, stale)
+		}
+		for _, filter := range []struct {
+			tags  []string
+			types []string
+		}{
+			{tags: []string{tag}},
+			{tags: []string{tag}, types: []string{"article"}},
+			{tags: []string{tag, other}},
+			{tags: []string{other, tag}},
+		} {
+			for _, desc := range []bool{true, false} {
+				got := pagedTitles(t, f.store, nil, Query{Tags: filter.tags, Types: filter.types, Sort: "published_at", Desc: desc, Limit: 3})
+				var want []string
+				order := "i.published_at DESC, i.id DESC"
+				if !desc {
+					order = "i.published_at, i.id"
+				}
+				query := f.db.Table("items AS i").Select("i.title").Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
+				for _, tg := range filter.tags {
+					query = query.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag = ?)", tg)
+				}
+				if len(filter.types) > 0 {
+					query = query.Where("i.type IN ?", filter.types)
+				}
+				if err := query.Order(order).Scan(&want).Error; err != nil {
+					t.Fatal(err)
+				}
+				if strings.Join(got, ",") != strings.Join(want, ",") {
+					t.Errorf("%s (%v, %v, desc %v): by tag %v, from the items %v", step, filter.tags, filter.types, desc, got, want)
+				}
 			}
 		}
 	}
@@ -772,11 +805,11 @@ func TestTagListsFollowEveryWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("tag removed")
-	if _, err := f.store.UpdateItem(ctx, f.editor, items[3].ID, v(untagged.Version), ItemPatch{Tags: &tags}); err != nil {
+	check("tags removed")
+	if _, err := f.store.UpdateItem(ctx, f.editor, items[3].ID, v(untagged.Version), ItemPatch{Tags: &[]string{other, tag}}); err != nil {
 		t.Fatal(err)
 	}
-	check("tag added back")
+	check("tags added back")
 	back, err := f.store.RestoreRevision(ctx, f.editor, items[4].ID, 1, v(items[4].Version))
 	if err != nil {
 		t.Fatal(err)
@@ -785,12 +818,22 @@ func TestTagListsFollowEveryWrite(t *testing.T) {
 	if _, err := f.store.PublishItem(ctx, f.editor, items[4].ID, v(back.Version), nil, Optional[time.Time]{}); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(2 * time.Hour) // the rescheduled item is public now
-	check("republished, and the scheduled time reached")
-	if _, err := f.store.UpdateTag(ctx, "cooperatives", nil, TagInput{Slug: ptr("co-ops")}); err != nil {
+	soon := f.clock.Now().Add(30 * time.Minute)
+	expiring, err := f.store.UpdateItem(ctx, f.editor, items[5].ID, v(items[5].Version), ItemPatch{UnpublishAt: Optional[time.Time]{Set: true, Value: soon}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	tags = []string{"co-ops"}
+	check("republished; another to be unpublished in half an hour")
+	f.clock.Advance(2 * time.Hour) // the rescheduled item is public now, the expiring one no more
+	check("the scheduled times reached")
+	if _, err := f.store.UpdateItem(ctx, f.editor, items[5].ID, v(expiring.Version), ItemPatch{UnpublishAt: Optional[time.Time]{Set: true, Null: true}}); err != nil {
+		t.Fatal(err)
+	}
+	check("unpublish_at taken away")
+	if _, err := f.store.UpdateTag(ctx, tag, nil, TagInput{Slug: ptr("co-ops")}); err != nil {
+		t.Fatal(err)
+	}
+	tag = "co-ops"
 	check("tag renamed")
 }
 

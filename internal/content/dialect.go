@@ -38,6 +38,9 @@ type dialect interface {
 	unindexAllSQL() string
 	// fieldEquals is the condition that an item's field name equals value.
 	fieldEquals(name string, value any) (string, []any)
+	// listedTags is item_tags AS t, read through its index of listed items by publication time
+	// (see typeAndTags), where the engine would otherwise choose the primary key.
+	listedTags() string
 	// placeholders turns the ? of a statement for database/sql into the driver's own.
 	placeholders(sql string) string
 	// bulkLoadStart and bulkLoadEnd are the statements around an import's writes.
@@ -95,6 +98,8 @@ func (sqliteDialect) fieldEquals(name string, value any) (string, []any) {
 }
 
 func (sqliteDialect) placeholders(sql string) string { return sql }
+
+func (sqliteDialect) listedTags() string { return "item_tags t INDEXED BY item_tags_published" }
 
 // FTS5 merges its index segments a little on every write; a bulk load merges once, at the end,
 // when the index is whole. Then merging on every write goes back on (at its default, 4). Left
@@ -196,6 +201,11 @@ func (postgresDialect) fieldEquals(name string, value any) (string, []any) {
 
 // placeholders numbers the ? of a statement ($1, $2…), as pgx wants them; the statements given
 // to it have no ? inside strings.
+// listedTags: PostgreSQL keeps the pages it reads in shared buffers, so the primary key's
+// scattered pages are not read from the OS again and again as SQLite's small per-connection
+// cache reads them.
+func (postgresDialect) listedTags() string { return "item_tags t" }
+
 func (postgresDialect) placeholders(sql string) string {
 	var b strings.Builder
 	n := 0

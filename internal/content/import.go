@@ -759,7 +759,9 @@ const (
 	// statement would end the whole transaction on PostgreSQL.
 	insertItemSQL = `INSERT INTO items (id, type, slug, title, summary, body, body_html, fields, fields_html, status, published_at, unpublish_at, author_id, version, created_at, updated_at, deleted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
-	insertItemTagSQL  = `INSERT INTO item_tags (item_id, tag, position, published_at) VALUES (?, ?, ?, ?)`
+	// The copies that lists by tag read (migrations 00007 and 00008) are written here rather
+	// than by the insert trigger, which would read the item back for each of its tags.
+	insertItemTagSQL  = `INSERT INTO item_tags (item_id, tag, position, type, published_at, unpublish_at) VALUES (?, ?, ?, ?, ?, ?)`
 	insertRevisionSQL = `INSERT INTO revisions (item_id, version, snapshot, author_id, created_at) VALUES (?, ?, ?, ?, ?)`
 )
 
@@ -906,8 +908,12 @@ func (im *importer) writeItem(ctx context.Context, tx *gorm.DB, w *writer, e *en
 		}
 		return validation.Field("slug", "%q is taken by another item of the type %s", it.Slug, it.Type)
 	}
+	var listedAt *time.Time // the copy of published_at: while the item is listed only
+	if it.Status == StatusPublished && it.DeletedAt == nil {
+		listedAt = it.PublishedAt
+	}
 	for i, t := range it.Tags {
-		if _, err := w.tag.ExecContext(ctx, it.ID, t, i, it.PublishedAt); err != nil {
+		if _, err := w.tag.ExecContext(ctx, it.ID, t, i, it.Type, listedAt, it.UnpublishAt); err != nil {
 			return err
 		}
 	}

@@ -78,6 +78,10 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if err := s.resolveFieldFilters(ctx, &q); err != nil {
 		return nil, err
 	}
+	if byTag(q) && len(q.Tags) > 1 {
+		// The list is read from its first tag's items: the one with the fewest.
+		q.Tags = s.tagSizes.rarestFirst(ctx, db, q.Tags, now)
+	}
 	page := &Page{}
 	if q.Page > 0 {
 		var err error
@@ -263,6 +267,11 @@ func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
 		db = db.Where("i.deleted_at IS NOT NULL")
 	case q.Status == "":
 		db = db.Where(publicSQL, nowArg)
+		if byTag(q) {
+			// The same, from the copies beside the tag (migrations 00007 and 00008): a
+			// candidate that is not public is passed over without reading its row in items.
+			db = db.Where("tp.published_at <= @now AND (tp.unpublish_at IS NULL OR tp.unpublish_at > @now)", nowArg)
+		}
 	case q.Status == "any":
 		db = db.Where("i.deleted_at IS NULL")
 	default:
@@ -283,7 +292,7 @@ func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
 
 // matching applies q's filters, visibility aside.
 func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
-	if cond, ok := typeAndTags(db.Session(&gorm.Session{NewDB: true}), q); ok {
+	if cond, ok := typeAndTags(db.Session(&gorm.Session{NewDB: true}), q, s.d.listedTags()); ok {
 		if len(q.orIDs) > 0 {
 			// A group: (type and tags) OR one of the ids; visibility and the rest still apply.
 			cond = db.Session(&gorm.Session{NewDB: true}).Where(cond).Or("i.id IN ?", q.orIDs)
@@ -293,11 +302,15 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 	if q.Author != "" {
 		db = db.Where("i.author_id = ?", q.Author)
 	}
+	published := "i.published_at"
+	if byTag(q) {
+		published = "tp.published_at" // the same for the items that the list may show
+	}
 	if q.PublishedAfter != nil {
-		db = db.Where("i.published_at > ?", *q.PublishedAfter)
+		db = db.Where(published+" > ?", *q.PublishedAfter)
 	}
 	if q.PublishedBefore != nil {
-		db = db.Where("i.published_at < ?", *q.PublishedBefore)
+		db = db.Where(published+" < ?", *q.PublishedBefore)
 	}
 	if q.Q != "" {
 		if !q.ftsInFrom {
@@ -310,7 +323,7 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 		}
 	}
 	if len(q.exclude) > 0 {
-		db = db.Where("i.id NOT IN ?", q.exclude)
+		db = db.Where(idExpr(q)+" NOT IN ?", q.exclude)
 	}
 	for _, f := range q.fieldFilters {
 		cond, args := s.d.fieldEquals(f.name, f.value)
@@ -513,26 +526,46 @@ func (s *Store) CountItems(ctx context.Context) (int64, error) {
 }
 
 // typeAndTags is the condition of q's type and tag filters, and whether there is one.
-func typeAndTags(db *gorm.DB, q Query) (*gorm.DB, bool) {
+//
+// A list by tag (byTag) tests the candidates it reads from the tag's index with what that index
+// holds (the item's type, its id) rather than with the item's row: SQLite tests a condition as
+// soon as the tables it names are read, so a candidate that fails is passed over before its
+// row in items is read.
+func typeAndTags(db *gorm.DB, q Query, listedTags string) (*gorm.DB, bool) {
 	any := false
+	item, typ, published := "i.id", "i.type", "i.published_at"
+	if byTag(q) {
+		item, typ, published = "tp.item_id", "tp.type", "tp.published_at"
+	}
+	// hasTag is the test that an item has one of some tags. In a public list every item is
+	// listed, so its tags' rows hold its published_at: the test then looks the item up in the
+	// tags' index by publication time, and the list's items, which come in that order, find
+	// their entries side by side, in pages just read; by id they are scattered over the whole
+	// index, a page read from disk or the OS for nearly every item.
+	hasTag := func(tags string) string {
+		if q.Status == "" && !q.Trashed {
+			return "EXISTS (SELECT 1 FROM " + listedTags + " WHERE t.tag " + tags + " AND t.published_at = " + published + " AND t.item_id = " + item + ")"
+		}
+		return "EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = " + item + " AND t.tag " + tags + ")"
+	}
 	switch len(q.Types) {
 	case 0:
 	case 1:
 		// Equality, not IN: SQLite reads the type's index in order only for an equality.
-		db, any = db.Where("i.type = ?", q.Types[0]), true
+		db, any = db.Where(typ+" = ?", q.Types[0]), true
 	default:
-		db, any = db.Where("i.type IN ?", q.Types), true
+		db, any = db.Where(typ+" IN ?", q.Types), true
 	}
 	for n, t := range q.Tags {
 		if n == 0 && byTag(q) {
-			// The list is read from this tag's items; published ones only, as the index has.
+			// The list is read from this tag's items; listed ones only, as the index has.
 			db, any = db.Where("tp.tag = ? AND tp.published_at IS NOT NULL", t), true
 			continue
 		}
-		db, any = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?)", t), true
+		db, any = db.Where(hasTag("= ?"), t), true
 	}
 	if len(q.TagsAny) > 0 {
-		db, any = db.Where("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag IN ?)", q.TagsAny), true
+		db, any = db.Where(hasTag("IN ?"), q.TagsAny), true
 	}
 	return db, any
 }
