@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -8,6 +9,8 @@ import (
 	"html"
 	"math"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -252,32 +255,79 @@ func listBody(c echo.Context, page *content.Page, q content.Query) ([]byte, erro
 	return marshalList(list, q.Select)
 }
 
-// marshalList encodes a list, keeping only the selected properties of each item.
+// marshalList encodes a list, keeping only the selected properties of each item (in the
+// order of their names).
 func marshalList(list ItemList, sel []string) ([]byte, error) {
 	if len(sel) == 0 {
 		return json.Marshal(list)
 	}
-	data := make([]map[string]json.RawMessage, len(list.Data))
-	for i, it := range list.Data {
-		b, err := json.Marshal(it)
-		if err != nil {
-			return nil, err
+	names := slices.Clone(sel)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var b bytes.Buffer
+	b.WriteString(`{"data":[`)
+	for i := range list.Data {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		var all map[string]json.RawMessage
-		if err := json.Unmarshal(b, &all); err != nil {
+		if err := writeSelected(&b, reflect.ValueOf(&list.Data[i]).Elem(), names); err != nil {
 			return nil, err
-		}
-		data[i] = map[string]json.RawMessage{}
-		for _, f := range sel {
-			if v, ok := all[f]; ok {
-				data[i][f] = v
-			}
 		}
 	}
-	return json.Marshal(struct {
-		Data []map[string]json.RawMessage `json:"data"`
-		Meta ItemListMeta                 `json:"meta"`
-	}{data, list.Meta})
+	meta, err := json.Marshal(list.Meta)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(`],"meta":`)
+	b.Write(meta)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// itemProperties are the JSON properties of Item: the field of each, and whether it is left
+// out when empty.
+var itemProperties = func() map[string]itemProperty {
+	props := map[string]itemProperty{}
+	for _, sf := range reflect.VisibleFields(reflect.TypeFor[Item]()) {
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		props[name] = itemProperty{index: sf.Index, omitEmpty: strings.Contains(opts, "omitempty")}
+	}
+	return props
+}()
+
+type itemProperty struct {
+	index     []int
+	omitEmpty bool
+}
+
+// writeSelected writes the JSON object of an item's named properties, each encoded as it is
+// in the whole item; an omitempty property that is nil is left out, as there.
+func writeSelected(b *bytes.Buffer, it reflect.Value, names []string) error {
+	b.WriteByte('{')
+	first := true
+	for _, name := range names {
+		p, ok := itemProperties[name]
+		if !ok {
+			continue
+		}
+		v := it.FieldByIndex(p.index)
+		if p.omitEmpty && v.Kind() == reflect.Pointer && v.IsNil() {
+			continue
+		}
+		enc, err := json.Marshal(v.Interface())
+		if err != nil {
+			return err
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteString(strconv.Quote(name))
+		b.WriteByte(':')
+		b.Write(enc)
+	}
+	b.WriteByte('}')
+	return nil
 }
 
 // getItem returns an item by id.

@@ -1,13 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/foliocms/folio/internal/content"
 )
 
 // itemsFixture is a test server with an admin, an editor and two authors signed in, and the
@@ -489,5 +493,86 @@ func TestNULIsRefused(t *testing.T) {
 	}
 	if rec := f.send(t, "POST", "/api/v1/items", f.editor, `{"type":"news","title":"a\\u0000b"}`); rec.Code != http.StatusCreated {
 		t.Errorf("a title with the text \\u0000 = %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestSelectedPropertiesAreTheItemsOwn: a list with select encodes each property exactly as the
+// whole item does (the reference below is the item encoded whole and cut down), for every
+// property alone and all together, with and without the properties left out when empty.
+func TestSelectedPropertiesAreTheItemsOwn(t *testing.T) {
+	summary, at, rank := "A <summary> & more", time.Date(2020, 4, 28, 9, 0, 0, 123000, time.UTC), -7.5
+	items := []content.Item{
+		{ID: "a", Type: "news", Slug: "a", Title: "Café \"quoted\" \u2028", Summary: &summary, Body: "**b**", BodyHTML: "<p><b>b</b></p>\n",
+			Fields: `{ "x" : [1, 2] }`, FieldsHTML: `{}`, Tags: []string{"t"}, Status: "published", PublishedAt: &at, UnpublishAt: &at,
+			AuthorID: "u", AuthorName: "Ana", Version: 3, CreatedAt: at, UpdatedAt: at, DeletedAt: &at, SearchRank: &rank, SearchSnippet: "s"},
+		{ID: "b", Type: "event", Slug: "b", Title: "B", Fields: `{}`, Tags: []string{}, Status: "draft", CreatedAt: at, UpdatedAt: at},
+	}
+	reference := func(list ItemList, sel []string) []byte {
+		data := make([]map[string]json.RawMessage, len(list.Data))
+		for i, it := range list.Data {
+			b, _ := json.Marshal(it)
+			var all map[string]json.RawMessage
+			_ = json.Unmarshal(b, &all)
+			data[i] = map[string]json.RawMessage{}
+			for _, f := range sel {
+				if v, ok := all[f]; ok {
+					data[i][f] = v
+				}
+			}
+		}
+		b, _ := json.Marshal(struct {
+			Data []map[string]json.RawMessage `json:"data"`
+			Meta ItemListMeta                 `json:"meta"`
+		}{data, list.Meta})
+		return b
+	}
+	list := ItemList{Meta: ItemListMeta{Limit: 20}}
+	for i := range items {
+		list.Data = append(list.Data, itemResponse(&items[i]))
+	}
+	selections := [][]string{content.SelectFields, {"title", "id", "title"}}
+	for _, f := range content.SelectFields {
+		selections = append(selections, []string{"id", f})
+	}
+	for _, sel := range selections {
+		got, err := marshalList(list, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := reference(list, sel); !bytes.Equal(got, want) {
+			t.Errorf("select %v:\n got %s\nwant %s", sel, got, want)
+		}
+	}
+}
+
+// TestSelectReadsWhatItReturns: a list with select reads only the columns it needs, and each
+// property it returns is the one the whole item has, alone or with others, searched or not.
+func TestSelectReadsWhatItReturns(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Selected cooperatives", "summary": "A summary", "body": "Some **body**", "tags": []string{"cooperatives"}})
+	f.act(t, f.editor, it, "publish", nil)
+	whole := func(query string) map[string]json.RawMessage {
+		t.Helper()
+		var list struct{ Data []map[string]json.RawMessage }
+		if err := json.Unmarshal(f.send(t, "GET", "/api/v1/items?"+query, "", nil).Body.Bytes(), &list); err != nil || len(list.Data) != 1 {
+			t.Fatalf("GET /items?%s: %v, %d items", query, err, len(list.Data))
+		}
+		return list.Data[0]
+	}
+	for _, search := range []string{"", "&q=cooperatives"} {
+		all := whole("limit=1" + search)
+		for _, sel := range append(slices.Clone(content.SelectFields), "title,body", "summary,tags,fields_html,author") {
+			got := whole("limit=1&select=" + sel + search)
+			// deleted_at is only on items in the trash.
+			names := slices.DeleteFunc(append(strings.Split(sel, ","), "id"), func(n string) bool { return all[n] == nil })
+			if names = slices.Compact(slices.Sorted(slices.Values(names))); len(got) != len(names) {
+				t.Errorf("select=%s%s: %d properties, want %v", sel, search, len(got), names)
+			}
+			for _, name := range names {
+				if !bytes.Equal(got[name], all[name]) {
+					t.Errorf("select=%s%s: %s = %s, the whole item has %s", sel, search, name, got[name], all[name])
+				}
+			}
+		}
 	}
 }

@@ -23,16 +23,14 @@ func (s *Store) find(ctx context.Context, db *gorm.DB, id string) (*Item, error)
 
 // findWhere reads the item that cond (on items AS i) selects, with its author's name and tags.
 func (s *Store) findWhere(ctx context.Context, db *gorm.DB, cond string, args ...any) (*Item, error) {
-	var it Item
-	err := db.WithContext(ctx).Table("items AS i").Select("i.*, u.name AS author_name").
-		Joins("JOIN users u ON u.id = i.author_id").Where(cond, args...).Take(&it).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
+	items, err := findItems(db.WithContext(ctx).Table("items AS i").Select("i.*, u.name AS author_name").
+		Joins("JOIN users u ON u.id = i.author_id").Where(cond, args...).Limit(1))
 	if err != nil {
 		return nil, err
 	}
-	items := []Item{it}
+	if len(items) == 0 {
+		return nil, ErrNotFound
+	}
 	if err := loadTags(ctx, db, items); err != nil {
 		return nil, err
 	}
@@ -93,7 +91,7 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := query.Find(&page.Items).Error; err != nil {
+	if page.Items, err = findItems(query); err != nil {
 		return nil, wrap(err, "list items")
 	}
 	if q.Page == 0 && len(page.Items) > q.Limit {
@@ -101,8 +99,10 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 		last := page.Items[q.Limit-1]
 		page.Next = &Cursor{Sort: sortKey(q.Sort, q.Desc), Key: sortValue(q, &last), ID: last.ID}
 	}
-	if err := loadTags(ctx, db, page.Items); err != nil {
-		return nil, wrap(err, "list items' tags")
+	if len(q.Select) == 0 || slices.Contains(q.Select, "tags") {
+		if err := loadTags(ctx, db, page.Items); err != nil {
+			return nil, wrap(err, "list items' tags")
+		}
 	}
 	if err := s.addSnippets(ctx, db, q.Q, page.Items); err != nil {
 		return nil, wrap(err, "search snippets")
@@ -142,6 +142,25 @@ func (s *Store) countItems(db *gorm.DB, a *Actor, q Query, now time.Time) (int64
 	return n, wrap(err, "count items")
 }
 
+// largeColumns are the item columns that a list reads only when its select names them (or
+// has none): the texts, kilobytes an item, where the others are a few bytes.
+var largeColumns = []string{"summary", "body", "body_html", "fields", "fields_html"}
+
+// listColumns is the SELECT list of a page of q: every column, or without select's large
+// columns that it leaves out. The small ones are always read: the cursor's sort keys among them.
+func listColumns(q Query) string {
+	if len(q.Select) == 0 {
+		return "i.*, u.name AS author_name"
+	}
+	columns := "i.seq, i.id, i.type, i.slug, i.title, i.status, i.published_at, i.unpublish_at, i.author_id, i.version, i.created_at, i.updated_at, i.deleted_at, u.name AS author_name"
+	for _, c := range largeColumns {
+		if slices.Contains(q.Select, c) {
+			columns += ", i." + c
+		}
+	}
+	return columns
+}
+
 // listQuery is the query of a page of q: filtered, sorted, after the cursor or at the page.
 // In cursor mode it asks for one item more than the page, to learn whether more follow.
 func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.DB, error) {
@@ -155,9 +174,9 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 	case q.Q != "" && q.Sort == SortRelevance:
 		// Ranked within the search window (rankedMatches): the window's rows, then their items.
 		query = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Joins("JOIN items i ON i.seq = m.seq").
-			Select("i.*, u.name AS author_name, m.search_rank")
+			Select(listColumns(q) + ", m.search_rank")
 	default:
-		columns, args := "i.*, u.name AS author_name", []any(nil)
+		columns, args := listColumns(q), []any(nil)
 		if q.Q != "" { // a search in another order
 			var rank string
 			rank, args = s.d.searchRank(s.d.searchQuery(q.Q))
@@ -507,15 +526,21 @@ func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
 		index[items[i].ID] = i
 		items[i].Tags = []string{}
 	}
-	var links []itemTag
-	if err := db.WithContext(ctx).Where("item_id IN ?", ids).Order("item_id, position").Find(&links).Error; err != nil {
+	// Read by hand, as findItems reads items.
+	rows, err := db.WithContext(ctx).Raw("SELECT item_id, tag FROM item_tags WHERE item_id IN ? ORDER BY item_id, position", ids).Rows()
+	if err != nil {
 		return err
 	}
-	for _, l := range links {
-		it := &items[index[l.ItemID]]
-		it.Tags = append(it.Tags, l.Tag)
+	defer rows.Close()
+	var id, tag string
+	for rows.Next() {
+		if err := rows.Scan(&id, &tag); err != nil {
+			return err
+		}
+		it := &items[index[id]]
+		it.Tags = append(it.Tags, tag)
 	}
-	return nil
+	return rows.Err()
 }
 
 // CountItems returns how many items there are, trashed ones included.
