@@ -281,7 +281,7 @@ func marshalList(list ItemList, sel []string) ([]byte, error) {
 	b.WriteString(`],"meta":`)
 	b.Write(meta)
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return bytes.Clone(b.Bytes()), nil // as long as it is: the response cache may keep it
 }
 
 // itemProperties are the JSON properties of Item: the field of each, and whether it is left

@@ -55,7 +55,9 @@ type cachedResponse struct {
 // size is what an entry costs, roughly: its bytes and the bookkeeping around them.
 func (r *cachedResponse) size() int64 {
 	const overhead = 256 // the struct, its list element and map slot
-	return int64(len(r.key)+len(r.body)+len(r.etag)+len(r.keys)+len(r.link)) + overhead
+	// The body's capacity, not its length: a body built in a growing buffer holds more memory
+	// than it shows.
+	return int64(len(r.key)+cap(r.body)+len(r.etag)+len(r.keys)+len(r.link)) + overhead
 }
 
 // newResponseCache returns a cache of at most maxBytes, or nil (no caching) when maxBytes is 0.

@@ -99,6 +99,7 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
+	writers.Store(writer, &writeQueue{})
 
 	reader, err := openPool(ctx, path, true, busy)
 	if err != nil {

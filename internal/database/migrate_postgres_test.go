@@ -163,7 +163,7 @@ func TestPostgresMigrations(t *testing.T) {
 		}
 		triggers := pgStrings(t, db, `SELECT c.relname || '.' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
 			WHERE c.relnamespace = $1::regnamespace AND NOT g.tgisinternal ORDER BY 1`, schema)
-		want := []string{"content_state.content_state_notify", "item_tags.item_tags_published_insert", "items.item_tags_published_update"}
+		want := []string{"content_state.content_state_notify", "item_tags.item_tags_listed_insert", "items.item_tags_listed_update"}
 		if !slices.Equal(triggers, want) {
 			t.Errorf("triggers = %v, want %v", triggers, want)
 		}

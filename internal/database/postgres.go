@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -101,19 +100,9 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*gorm.DB, e
 		_ = pool.Close()
 		return nil, fmt.Errorf("open database %s: %w", Redact(rawURL), err)
 	}
-	writers.Store(pool, &writer{turn: make(chan struct{}, 1), lockKey: schemaLockKey("writes", schema)})
+	writers.Store(pool, &writeQueue{lockKey: schemaLockKey("writes", schema)})
 	return db, nil
 }
-
-// writer is a PostgreSQL pool's side of the write lock: a queue for the process's own writers,
-// and the advisory lock that they then take against other processes.
-type writer struct {
-	turn    chan struct{} // one token: the process's writers wait here, in Go, without a deadline
-	lockKey int64         // the advisory lock of the pool's schema
-}
-
-// writers holds the writer of each PostgreSQL pool that Open made, by its *sql.DB.
-var writers sync.Map
 
 // schemaLockKey is an advisory lock of a schema's, for a purpose (writes, migrations): one per
 // schema, so that several Folio databases (schemas) on one PostgreSQL database do not wait for
@@ -126,46 +115,6 @@ func schemaLockKey(purpose, schema string) int64 {
 
 // IsPostgres reports whether db is a PostgreSQL database.
 func IsPostgres(db *gorm.DB) bool { return db.Name() == "postgres" }
-
-// Write runs fn in a write transaction, committed when fn returns nil and rolled back
-// otherwise. Write transactions are serial, as SQLite makes them: on SQLite through its one
-// writer connection and BEGIN IMMEDIATE; on PostgreSQL the process's writers take turns (they
-// queue in Go, as for SQLite's one connection) and the one whose turn it is takes an advisory
-// lock that every process on the schema takes, so that a transaction's reads, checks and writes
-// see no other write in between (PostgreSQL's default READ COMMITTED would let two
-// transactions both pass a check that only one should). Waiting for another process longer
-// than the busy timeout fails with an error that IsBusy recognizes, as on SQLite.
-func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	if !IsPostgres(db) {
-		return db.WithContext(ctx).Transaction(fn)
-	}
-	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
-		// Already a write transaction's: its turn and its lock are this one's (a savepoint,
-		// as on SQLite). Waiting for the turn would wait for itself.
-		return db.WithContext(ctx).Transaction(fn)
-	}
-	pool, err := db.DB()
-	if err != nil {
-		return err
-	}
-	v, ok := writers.Load(pool)
-	if !ok {
-		return errors.New("write: a PostgreSQL handle that database.Open did not make")
-	}
-	w := v.(*writer)
-	select {
-	case w.turn <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-w.turn }()
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", w.lockKey).Error; err != nil {
-			return err
-		}
-		return fn(tx)
-	})
-}
 
 // isPostgresBusy reports a PostgreSQL error that a retry may not meet: a lock not granted
 // within lock_timeout, a deadlock, a serialization failure.

@@ -1,0 +1,145 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/database/dbtest"
+)
+
+// TestWritesCommitInGroups: writes that arrive while a write transaction runs are committed
+// together by the next one, each in its own savepoint: each sees those before it in the group,
+// nobody outside sees any before the group commits, an error or a panic undoes its own write
+// only, and a write whose context ends while it waits does not run.
+func TestWritesCommitInGroups(t *testing.T) {
+	db, err := Open(t.Context(), Options{Path: dbtest.Location(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { Close(db) })
+	if err := db.Exec("CREATE TABLE wt (n INTEGER NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := db.DB()
+	v, _ := writers.Load(pool)
+	q := v.(*writeQueue)
+	waiting := func() int {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return len(q.waiting)
+	}
+	committed := func() int {
+		var n int
+		if err := db.Raw("SELECT count(*) FROM wt").Scan(&n).Error; err != nil {
+			t.Error(err)
+		}
+		return n
+	}
+
+	// The first write holds the writer until the others wait behind it.
+	release, started := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- Write(t.Context(), db, func(tx *gorm.DB) error {
+			close(started)
+			<-release
+			return tx.Exec("INSERT INTO wt (n) VALUES (0)").Error
+		})
+	}()
+	<-started
+
+	const n = 6
+	type outcome struct {
+		i        int
+		err      error
+		panicked any
+		inside   int // rows this write saw in its transaction
+		outside  int // rows committed, seen from another connection meanwhile
+	}
+	outcomes := make(chan outcome, n+1)
+	var wg sync.WaitGroup
+	canceled, cancel := context.WithCancel(t.Context())
+	ran := make(chan int, n+1)
+	for i := 1; i <= n; i++ {
+		ctx := t.Context()
+		if i == 5 {
+			ctx = canceled
+		}
+		wg.Go(func() {
+			o := outcome{i: i}
+			defer func() {
+				o.panicked = recover()
+				outcomes <- o
+			}()
+			o.err = Write(ctx, db, func(tx *gorm.DB) error {
+				ran <- i
+				if err := tx.Exec("INSERT INTO wt (n) VALUES (?)", i).Error; err != nil {
+					return err
+				}
+				tx.Raw("SELECT count(*) FROM wt").Scan(&o.inside)
+				o.outside = committed()
+				switch i {
+				case 3:
+					return errors.New("three fails")
+				case 4:
+					panic("four panics")
+				}
+				return nil
+			})
+		})
+		for waiting() < i {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	cancel() // the fifth, still waiting, gives up
+	for waiting() != n-1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	close(outcomes)
+	close(ran)
+	got := map[int]outcome{}
+	for o := range outcomes {
+		got[o.i] = o
+	}
+	var order []int
+	for i := range ran {
+		order = append(order, i)
+	}
+	if !slices.Equal(order, []int{1, 2, 3, 4, 6}) {
+		t.Errorf("writes ran in the order %v, want 1 2 3 4 6 (5 gave up while waiting)", order)
+	}
+	for i, want := range map[int]struct {
+		inside  int
+		failed  bool
+		panics  bool
+		outside int
+	}{
+		1: {inside: 2}, 2: {inside: 3}, 3: {inside: 4, failed: true}, 4: {inside: 4, panics: true}, 6: {inside: 4},
+	} {
+		o := got[i]
+		if o.inside != want.inside || o.outside != 1 || (o.err != nil) != want.failed || (o.panicked != nil) != want.panics {
+			t.Errorf("write %d: saw %d rows inside and %d outside, error %v, panic %v; want %d inside, 1 outside (the group commits at once), failed %v, panics %v",
+				i, o.inside, o.outside, o.err, o.panicked, want.inside, want.failed, want.panics)
+		}
+	}
+	if o := got[5]; !errors.Is(o.err, context.Canceled) {
+		t.Errorf("the write that gave up = %v, want context.Canceled", o.err)
+	}
+	var rows []int
+	db.Raw("SELECT n FROM wt ORDER BY n").Scan(&rows)
+	if fmt.Sprint(rows) != "[0 1 2 6]" {
+		t.Errorf("committed %v, want [0 1 2 6]: the failed and the panicking writes undone, the others kept", rows)
+	}
+}
