@@ -28,8 +28,6 @@ type dialect interface {
 	searchMatch() string
 	// searchRank is the relevance of a matched item, lower first.
 	searchRank(query string) (string, []any)
-	// snippet is the query of the snippet of a matched item, for what a person typed.
-	snippet(typed string, seq int64) (string, []any)
 	// indexItemsSQL writes the index entries of the items (AS i) that a condition appended to it
 	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id), and
 	// unindexAllSQL every entry.
@@ -67,10 +65,6 @@ func (sqliteDialect) searchMatch() string             { return "items_fts MATCH 
 // bm25 by column (title, summary, body, tags): a word in the title counts most.
 func (sqliteDialect) searchRank(string) (string, []any) {
 	return "bm25(items_fts, 10.0, 4.0, 1.0, 2.0)", nil
-}
-
-func (sqliteDialect) snippet(typed string, seq int64) (string, []any) {
-	return "SELECT snippet(items_fts, -1, char(1), char(2), '…', 16) FROM items_fts WHERE items_fts MATCH ? AND rowid = ?", []any{ftsQuery(typed), seq}
 }
 
 func (sqliteDialect) indexItemsSQL() string {
@@ -154,23 +148,6 @@ func (postgresDialect) searchMatch() string  { return "s.doc @@ to_tsquery('foli
 // proportions of the bm25 weights on SQLite; negated, since higher ranks first there.
 func (postgresDialect) searchRank(query string) (string, []any) {
 	return "-ts_rank('{0.1, 0.2, 0.4, 1.0}', s.doc, to_tsquery('folio', ?))", []any{query}
-}
-
-// The snippet comes from the first column that matches, in the order of their weights, as
-// FTS5 picks the best column; the stored document says which, each column's words carrying
-// its weight, without parsing the texts again. ts_headline's parser takes "<en>" for an HTML
-// tag and "&amp;" for an entity, and leaves them out of the snippet; the item's own text is
-// kept whole by hiding < and & in private-use characters while it works.
-func (postgresDialect) snippet(typed string, seq int64) (string, []any) {
-	const opts = "StartSel=\x01, StopSel=\x02, MaxWords=16, MinWords=8, ShortWord=0, MaxFragments=1, FragmentDelimiter=…"
-	return `SELECT replace(replace(ts_headline('folio', replace(replace(CASE
-	         WHEN s.doc @@ to_tsquery('folio', ?) THEN i.title
-	         WHEN s.doc @@ to_tsquery('folio', ?) THEN i.summary
-	         WHEN s.doc @@ to_tsquery('folio', ?) THEN i.body
-	         ELSE COALESCE((SELECT string_agg(t.name, ' ' ORDER BY x.position) FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id = i.id), '')
-	       END, '<', U&'\E000'), '&', U&'\E001'), to_tsquery('folio', ?), ?), U&'\E000', '<'), U&'\E001', '&')
-	  FROM items i JOIN items_search s ON s.seq = i.seq WHERE i.seq = ?`,
-		[]any{tsquery(typed, "A"), tsquery(typed, "B"), tsquery(typed, "D"), tsquery(typed, ""), opts, seq}
 }
 
 func (postgresDialect) indexItemsSQL() string {

@@ -154,7 +154,8 @@ func listColumns(q Query) string {
 	}
 	columns := "i.seq, i.id, i.type, i.slug, i.title, i.status, i.published_at, i.unpublish_at, i.author_id, i.version, i.created_at, i.updated_at, i.deleted_at, u.name AS author_name"
 	for _, c := range largeColumns {
-		if slices.Contains(q.Select, c) {
+		// A search's snippets are made from the title, the summary and the body.
+		if slices.Contains(q.Select, c) || (q.Q != "" && (c == "summary" || c == "body")) {
 			columns += ", i." + c
 		}
 	}

@@ -58,28 +58,6 @@ func ftsQuery(q string) string {
 	return strings.Join(quoted, " ")
 }
 
-// addSnippets sets the search snippets of a page of results of the search q. They are made
-// for the page alone, one item at a time: in the query that ranks the matches SQLite would make
-// one for every match before sorting, and FTS5 reads every match for "rowid IN (…)", where it
-// reads one for "rowid = ?".
-func (s *Store) addSnippets(ctx context.Context, db *gorm.DB, q string, items []Item) error {
-	query := s.d.searchQuery(q)
-	if query == "" {
-		return nil
-	}
-	for i := range items {
-		var snippet []string
-		sql, args := s.d.snippet(q, items[i].Seq)
-		if err := db.WithContext(ctx).Raw(sql, args...).Scan(&snippet).Error; err != nil {
-			return err
-		}
-		if len(snippet) > 0 {
-			items[i].SearchSnippet = snippet[0]
-		}
-	}
-	return nil
-}
-
 // reindex writes an item's entry in the search index anew.
 func (s *Store) reindex(tx *gorm.DB, itemID string) error {
 	if err := tx.Exec(s.d.unindexItemSQL(), itemID).Error; err != nil {
