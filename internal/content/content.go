@@ -170,6 +170,16 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return nil
 }
 
+// withContext is db with ctx for its statements, unless db is a write transaction's handle:
+// those keep the transaction's own context, which database.Write gives each write of a group of
+// writes committed together, so that one caller's going away cannot end the others' statements.
+func withContext(db *gorm.DB, ctx context.Context) *gorm.DB {
+	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+		return db
+	}
+	return db.WithContext(ctx)
+}
+
 // clock returns the current time in UTC, truncated to microseconds: the precision kept in
 // ETags, cursors and JSON, so that what a client sends back compares equal.
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

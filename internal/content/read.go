@@ -23,8 +23,9 @@ func (s *Store) find(ctx context.Context, db *gorm.DB, id string) (*Item, error)
 
 // findWhere reads the item that cond (on items AS i) selects, with its author's name and tags.
 func (s *Store) findWhere(ctx context.Context, db *gorm.DB, cond string, args ...any) (*Item, error) {
-	items, err := findItems(db.WithContext(ctx).Table("items AS i").Select("i.*, u.name AS author_name").
-		Joins("JOIN users u ON u.id = i.author_id").Where(cond, args...).Limit(1))
+	// Raw SQL: the statement builder's clauses cost more than the query on this path, the one
+	// of every item read by id or slug.
+	items, err := findItems(withContext(db, ctx).Raw("SELECT i.*, u.name AS author_name FROM items AS i JOIN users u ON u.id = i.author_id WHERE "+cond+" LIMIT 1", args...))
 	if err != nil {
 		return nil, err
 	}
@@ -528,7 +529,7 @@ func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
 		items[i].Tags = []string{}
 	}
 	// Read by hand, as findItems reads items.
-	rows, err := db.WithContext(ctx).Raw("SELECT item_id, tag FROM item_tags WHERE item_id IN ? ORDER BY item_id, position", ids).Rows()
+	rows, err := withContext(db, ctx).Raw("SELECT item_id, tag FROM item_tags WHERE item_id IN ? ORDER BY item_id, position", ids).Rows()
 	if err != nil {
 		return err
 	}

@@ -368,7 +368,7 @@ var ErrTypeExists = errors.New("a type with this key exists")
 // loadType reads a type.
 func loadType(ctx context.Context, db *gorm.DB, key string) (*Type, error) {
 	var t Type
-	err := db.WithContext(ctx).Where("key = ?", key).Take(&t).Error
+	err := withContext(db, ctx).Where("key = ?", key).Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}

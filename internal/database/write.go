@@ -3,9 +3,9 @@ package database
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
-	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 )
 
@@ -20,19 +20,22 @@ import (
 // Group commit: the writes of a process that arrive while one of its transactions runs wait in
 // Go, and the next transaction runs all of them, one after the other, each in a savepoint of
 // its own, and commits once. What one transaction costs whatever it writes (BEGIN, the commit's
-// write-ahead log frames and fsync, SQLite's search index segment, the advisory lock) is then
-// paid once for many writes; measured with make bench, scenario (e). Each fn still sees the
-// writes of those before it and none after, as if they had run alone in that order, and an
-// error or a panic in one rolls back its savepoint only. A failed commit fails them all.
+// write-ahead log frames and fsync, the advisory lock) is then paid once for many writes;
+// measured with make bench, scenario (e). Each fn still sees the writes of those before it and
+// none after, as if they had run alone in that order, and an error or a panic in one rolls back
+// its savepoint only. A failed commit fails them all.
 //
-// A write that has begun runs to its end even if ctx ends meanwhile: ending one statement of a
-// shared transaction would end the others' (SQLite rolls back a transaction whose statement is
-// interrupted). A write that ctx ends while it waits for its turn does not run.
+// A write that has begun runs to its end even if ctx ends meanwhile: its statements run in a
+// context that does not end, since ending one statement of a shared transaction would end the
+// others' (SQLite rolls back a transaction whose statement is interrupted). Should one be
+// interrupted anyway (a fn that runs statements in a context of its own), the savepoint's end
+// fails and the whole group fails with it, rather than running on outside a transaction. A
+// write whose ctx ends before its turn does not run.
 //
 // Inside a transaction (db is a transaction's handle), fn joins it, in a savepoint.
 func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
-		return db.WithContext(ctx).Transaction(fn)
+		return db.Transaction(fn) // in the transaction's context (see above)
 	}
 	pool, err := db.DB()
 	if err != nil {
@@ -49,8 +52,9 @@ func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 var writers sync.Map
 
 // maxGroup bounds the writes that one transaction commits, so that none waits behind an
-// unbounded group.
-const maxGroup = 64
+// unbounded group. (PostgreSQL keeps 64 subtransactions a session in memory; each write's
+// savepoint is released before the next one's.)
+const maxGroup = 32
 
 // writeQueue is a pool's writes waiting for their transaction, and on PostgreSQL the advisory
 // lock that the transactions take against other processes.
@@ -114,7 +118,9 @@ func (q *writeQueue) lead(db *gorm.DB) {
 	}
 	q.mu.Unlock()
 
-	q.commit(db, group)
+	if len(group) > 0 { // empty when the waiting writes all gave up before this leader began
+		q.commit(db, group)
+	}
 
 	q.mu.Lock()
 	if len(q.waiting) == 0 {
@@ -125,9 +131,17 @@ func (q *writeQueue) lead(db *gorm.DB) {
 	q.mu.Unlock()
 }
 
-// commit runs a group of writes in one transaction.
+// commit runs a group of writes in one transaction, and ends every one of them: whatever
+// happens here, each gets its result and is woken.
 func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 	defer func() {
+		if p := recover(); p != nil { // outside any write's fn: the transaction's own machinery
+			for _, r := range group {
+				if r.err == nil && r.panicked == nil {
+					r.err = fmt.Errorf("write transaction: panic: %v", p)
+				}
+			}
+		}
 		for _, r := range group {
 			close(r.done)
 		}
@@ -152,34 +166,38 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 			return r.err
 		}
 		for _, r := range group {
-			r.err, r.panicked = run(tx.WithContext(context.WithoutCancel(r.ctx)), func(tx *gorm.DB) error {
-				return tx.Transaction(r.fn) // a savepoint, rolled back on an error or a panic
-			})
-			if interrupted(r.err) {
-				// A statement run with a context of the caller's own ended with it, and SQLite
-				// rolled the whole transaction back: nothing more may run in it, since it
-				// would run outside any transaction.
-				return r.err
+			if err := r.ctx.Err(); err != nil {
+				r.err = err // gone before its turn: it has not begun, and does not
+				continue
+			}
+			if err := tx.Exec("SAVEPOINT folio_write").Error; err != nil {
+				return err
+			}
+			r.err, r.panicked = run(tx.WithContext(context.WithoutCancel(r.ctx)), r.fn)
+			ends := []string{"RELEASE folio_write"}
+			if r.err != nil || r.panicked != nil {
+				ends = []string{"ROLLBACK TO folio_write", "RELEASE folio_write"}
+			}
+			for _, end := range ends {
+				if err := tx.Exec(end).Error; err != nil {
+					// The transaction is gone (SQLite rolls back a transaction whose
+					// statement a context interrupted): nothing more may run in it, since it
+					// would run outside any transaction, and nothing of the group is written.
+					return fmt.Errorf("write transaction: %w", err)
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		// The transaction failed (to begin, to lock, to commit, or interrupted): nothing of the
-		// group was written.
+		// The transaction failed (to begin, to lock, to commit, or it was lost): nothing of
+		// the group was written.
 		for _, r := range group {
 			if r.err == nil && r.panicked == nil {
 				r.err = err
 			}
 		}
 	}
-}
-
-// interrupted reports an error of a statement that its context ended.
-func interrupted(err error) bool {
-	var se sqlite3.Error
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &se) && se.Code == sqlite3.ErrInterrupt)
 }
 
 // errPanicked rolls back the transaction of a write that panicked; the panic is raised again

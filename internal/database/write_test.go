@@ -143,3 +143,108 @@ func TestWritesCommitInGroups(t *testing.T) {
 		t.Errorf("committed %v, want [0 1 2 6]: the failed and the panicking writes undone, the others kept", rows)
 	}
 }
+
+// TestAWriteOfAGroupThatEndsItsOwnStatements: a write that runs statements in a context of its
+// own, which ends (before a statement, or during one, which SQLite answers by rolling back the
+// whole transaction), must leave the others of its group either written and told so, or not
+// written and told so; never written in part, never reported written when they are not.
+func TestAWriteOfAGroupThatEndsItsOwnStatements(t *testing.T) {
+	db, err := Open(t.Context(), Options{Path: dbtest.Location(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { Close(db) })
+	if err := db.Exec("CREATE TABLE wt (n INTEGER NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	slow := "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c"
+	for _, tc := range []struct {
+		name  string
+		wait  time.Duration // how long the write's own context lasts
+		query string
+		// whether the others must succeed: they must when nothing was interrupted; when
+		// SQLite rolled the transaction back they cannot
+		othersSucceed bool
+	}{
+		{"ended before its statement", 0, "SELECT 1", true},
+		{"ended during its statement", 30 * time.Millisecond, slow, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db.Exec("DELETE FROM wt")
+			release, started := make(chan struct{}), make(chan struct{})
+			go Write(t.Context(), db, func(tx *gorm.DB) error { close(started); <-release; return nil })
+			<-started
+			errs := make([]error, 3)
+			var wg sync.WaitGroup
+			pool, _ := db.DB()
+			v, _ := writers.Load(pool)
+			q := v.(*writeQueue)
+			for i := range 3 {
+				wg.Go(func() {
+					errs[i] = Write(t.Context(), db, func(tx *gorm.DB) error {
+						if err := tx.Exec("INSERT INTO wt (n) VALUES (?)", i).Error; err != nil {
+							return err
+						}
+						if i != 1 {
+							return nil
+						}
+						ctx, cancel := context.WithTimeout(t.Context(), tc.wait)
+						defer cancel()
+						var n int64
+						return tx.WithContext(ctx).Raw(tc.query).Scan(&n).Error
+					})
+				})
+				for {
+					q.mu.Lock()
+					n := len(q.waiting)
+					q.mu.Unlock()
+					if n == i+1 {
+						break
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+			close(release)
+			wg.Wait()
+			var rows []int
+			db.Raw("SELECT n FROM wt ORDER BY n").Scan(&rows)
+			if errs[1] == nil {
+				t.Errorf("the write whose statement ended succeeded")
+			}
+			if tc.othersSucceed && (errs[0] != nil || errs[2] != nil) {
+				t.Errorf("the others of the group failed with it: %v, %v", errs[0], errs[2])
+			}
+			for i, err := range errs {
+				if written := slices.Contains(rows, i); written != (err == nil) {
+					t.Errorf("write %d: error %v, but written %v (rows %v)", i, err, written, rows)
+				}
+			}
+		})
+	}
+}
+
+// TestWritersThatGiveUpDoNotStopTheQueue: when every write that waited gives up just as the
+// transaction before them commits, the leader handed the queue finds nobody in it; it must
+// leave the queue idle and working, not fail.
+func TestWritersThatGiveUpDoNotStopTheQueue(t *testing.T) {
+	db, err := Open(t.Context(), Options{Path: dbtest.Location(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { Close(db) })
+	pool, _ := db.DB()
+	v, _ := writers.Load(pool)
+	q := v.(*writeQueue)
+	q.mu.Lock()
+	q.leading = true // handed over, and the waiting writes withdrawn since
+	q.mu.Unlock()
+	q.lead(db)
+	if q.leading {
+		t.Fatal("the queue still has a leader")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := Write(ctx, db, func(tx *gorm.DB) error { return nil }); err != nil {
+		t.Fatalf("a write afterwards = %v", err)
+	}
+}
