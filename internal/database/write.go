@@ -159,7 +159,7 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 			// Alone: no savepoint, and its own context (an import stops when it is
 			// interrupted); its error rolls back the transaction.
 			r := group[0]
-			r.err, r.panicked = run(tx.WithContext(r.ctx), r.fn)
+			r.panicked, r.err = run(tx.WithContext(r.ctx), r.fn)
 			if r.panicked != nil {
 				return errPanicked
 			}
@@ -173,7 +173,7 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 			if err := tx.Exec("SAVEPOINT folio_write").Error; err != nil {
 				return err
 			}
-			r.err, r.panicked = run(tx.WithContext(context.WithoutCancel(r.ctx)), r.fn)
+			r.panicked, r.err = run(tx.WithContext(context.WithoutCancel(r.ctx)), r.fn)
 			ends := []string{"RELEASE folio_write"}
 			if r.err != nil || r.panicked != nil {
 				ends = []string{"ROLLBACK TO folio_write", "RELEASE folio_write"}
@@ -205,13 +205,13 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 var errPanicked = errors.New("write panicked")
 
 // run calls fn, turning a panic into a value.
-func run(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error, panicked any) {
+func run(tx *gorm.DB, fn func(tx *gorm.DB) error) (panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = p
 		}
 	}()
-	return fn(tx), nil
+	return nil, fn(tx)
 }
 
 func deleteRequest(rs []*writeRequest, r *writeRequest) []*writeRequest {
