@@ -92,7 +92,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		{env: "FOLIO_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated `CIDRs` whose X-Forwarded-For is believed"},
 		{env: "FOLIO_CACHE_MAX_AGE", flag: "cache-max-age", def: "1m", usage: "how long caches may keep public responses (Cache-Control max-age; a `duration`)"},
 		{env: "FOLIO_CACHE_STALE", flag: "cache-stale", def: "5m", usage: "how long caches may serve them stale while they revalidate (stale-while-revalidate; a `duration`)"},
-		{env: "FOLIO_CACHE_SIZE", flag: "cache-size", def: "32MiB", usage: "memory for rendered public responses kept in the process (a `size`; 0 turns the response cache off)"},
+		{env: "FOLIO_CACHE_SIZE", flag: "cache-size", def: "16MiB", usage: "memory for rendered public responses kept in the process (a `size`; 0 turns the response cache off)"},
 		{env: "FOLIO_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", def: defaultShutdown.String(), usage: "how long in-flight requests may take to finish on shutdown (a `duration` such as 15s)"},
 	}
 	byFlag := make(map[string]*setting, len(settings))

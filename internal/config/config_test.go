@@ -32,7 +32,7 @@ func TestLoadDefaults(t *testing.T) {
 		AccessTokenTTL:  15 * time.Minute,
 		CacheMaxAge:     time.Minute,
 		CacheStale:      5 * time.Minute,
-		CacheSize:       32 << 20,
+		CacheSize:       16 << 20,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
