@@ -14,11 +14,10 @@ import (
 	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
-// TestWritesCommitInGroups: writes that arrive while a write transaction runs are committed
-// together by the next one, each in its own savepoint: each sees those before it in the group,
-// nobody outside sees any before the group commits, an error or a panic undoes its own write
-// only, and a write whose context ends while it waits does not run.
-func TestWritesCommitInGroups(t *testing.T) {
+// openWriteTest opens a database of the test backend with a table wt, and returns its write
+// queue.
+func openWriteTest(t *testing.T) (*gorm.DB, *writeQueue) {
+	t.Helper()
 	db, err := Open(t.Context(), Options{Path: dbtest.Location(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +28,15 @@ func TestWritesCommitInGroups(t *testing.T) {
 	}
 	pool, _ := db.DB()
 	v, _ := writers.Load(pool)
-	q := v.(*writeQueue)
+	return db, v.(*writeQueue)
+}
+
+// TestWritesCommitInGroups: writes that arrive while a write transaction runs are committed
+// together by the next one, each in its own savepoint: each sees those before it in the group,
+// nobody outside sees any before the group commits, an error or a panic undoes its own write
+// only, and a write whose context ends while it waits does not run.
+func TestWritesCommitInGroups(t *testing.T) {
+	db, q := openWriteTest(t)
 	waiting := func() int {
 		q.mu.Lock()
 		defer q.mu.Unlock()
@@ -149,14 +156,7 @@ func TestWritesCommitInGroups(t *testing.T) {
 // whole transaction), must leave the others of its group either written and told so, or not
 // written and told so; never written in part, never reported written when they are not.
 func TestAWriteOfAGroupThatEndsItsOwnStatements(t *testing.T) {
-	db, err := Open(t.Context(), Options{Path: dbtest.Location(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { Close(db) })
-	if err := db.Exec("CREATE TABLE wt (n INTEGER NOT NULL)").Error; err != nil {
-		t.Fatal(err)
-	}
+	db, q := openWriteTest(t)
 	slow := "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c"
 	for _, tc := range []struct {
 		name  string
@@ -176,9 +176,6 @@ func TestAWriteOfAGroupThatEndsItsOwnStatements(t *testing.T) {
 			<-started
 			errs := make([]error, 3)
 			var wg sync.WaitGroup
-			pool, _ := db.DB()
-			v, _ := writers.Load(pool)
-			q := v.(*writeQueue)
 			for i := range 3 {
 				wg.Go(func() {
 					errs[i] = Write(t.Context(), db, func(tx *gorm.DB) error {
@@ -227,14 +224,7 @@ func TestAWriteOfAGroupThatEndsItsOwnStatements(t *testing.T) {
 // transaction before them commits, the leader handed the queue finds nobody in it; it must
 // leave the queue idle and working, not fail.
 func TestWritersThatGiveUpDoNotStopTheQueue(t *testing.T) {
-	db, err := Open(t.Context(), Options{Path: dbtest.Location(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { Close(db) })
-	pool, _ := db.DB()
-	v, _ := writers.Load(pool)
-	q := v.(*writeQueue)
+	db, q := openWriteTest(t)
 	q.mu.Lock()
 	q.leading = true // handed over, and the waiting writes withdrawn since
 	q.mu.Unlock()
