@@ -337,8 +337,8 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 			if err != nil {
 				return nil, err
 			}
-			var more []Item
-			if err := q.Limit(need).Offset(offset).Find(&more).Error; err != nil {
+			more, err := findItems(q.Limit(need).Offset(offset))
+			if err != nil {
 				return nil, wrap(err, "collection items")
 			}
 			if err := loadTags(ctx, s.db, more); err != nil {

@@ -174,7 +174,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // those keep the transaction's own context, which database.Write gives each write of a group of
 // writes committed together, so that one caller's going away cannot end the others' statements.
 func withContext(db *gorm.DB, ctx context.Context) *gorm.DB {
-	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+	if database.InTransaction(db) {
 		return db
 	}
 	return db.WithContext(ctx)

@@ -528,8 +528,20 @@ func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
 		index[items[i].ID] = i
 		items[i].Tags = []string{}
 	}
-	// Read by hand, as findItems reads items.
-	rows, err := withContext(db, ctx).Raw("SELECT item_id, tag FROM item_tags WHERE item_id IN ? ORDER BY item_id, position", ids).Rows()
+	return eachItemTag(ctx, db, ids, false, func(id, tag string) {
+		it := &items[index[id]]
+		it.Tags = append(it.Tags, tag)
+	})
+}
+
+// eachItemTag calls fn with each tag of the items with ids, in the items' order of their tags:
+// the tag's slug, or with names its name. Read by hand, as findItems reads items.
+func eachItemTag(ctx context.Context, db *gorm.DB, ids []string, names bool, fn func(itemID, tag string)) error {
+	query := "SELECT x.item_id, x.tag FROM item_tags x WHERE x.item_id IN ? ORDER BY x.item_id, x.position"
+	if names {
+		query = "SELECT x.item_id, t.name FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id IN ? ORDER BY x.item_id, x.position"
+	}
+	rows, err := withContext(db, ctx).Raw(query, ids).Rows()
 	if err != nil {
 		return err
 	}
@@ -539,8 +551,7 @@ func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
 		if err := rows.Scan(&id, &tag); err != nil {
 			return err
 		}
-		it := &items[index[id]]
-		it.Tags = append(it.Tags, tag)
+		fn(id, tag)
 	}
 	return rows.Err()
 }

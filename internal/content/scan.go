@@ -45,15 +45,7 @@ func findItems(query *gorm.DB) ([]Item, error) {
 		case "title":
 			dest[n] = &it.Title
 		case "summary":
-			var s sql.NullString
-			dest[n] = &s
-			assign = append(assign, func() {
-				it.Summary = nil
-				if s.Valid {
-					v := s.String
-					it.Summary = &v
-				}
-			})
+			assign = append(assign, nullable(&dest[n], &it.Summary))
 		case "body":
 			dest[n] = &it.Body
 		case "body_html":
@@ -86,15 +78,7 @@ func findItems(query *gorm.DB) ([]Item, error) {
 			dest[n] = t
 			assign = append(assign, func() { it.UpdatedAt = t.t })
 		case "search_rank":
-			var r sql.NullFloat64
-			dest[n] = &r
-			assign = append(assign, func() {
-				it.SearchRank = nil
-				if r.Valid {
-					v := r.Float64
-					it.SearchRank = &v
-				}
-			})
+			assign = append(assign, nullable(&dest[n], &it.SearchRank))
 		case "search_snippet":
 			dest[n] = &it.SearchSnippet
 		default:
@@ -112,6 +96,20 @@ func findItems(query *gorm.DB) ([]Item, error) {
 		items = append(items, it)
 	}
 	return items, rows.Err()
+}
+
+// nullable points *dest at a holder for a column that may be NULL, and returns the func that
+// sets *field from it: nil, or a pointer to the value.
+func nullable[T any](dest *any, field **T) func() {
+	var v sql.Null[T]
+	*dest = &v
+	return func() {
+		*field = nil
+		if v.Valid {
+			x := v.V
+			*field = &x
+		}
+	}
 }
 
 // dbTime reads a time column that may be NULL, as either driver hands it back: a time.Time, or

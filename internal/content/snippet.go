@@ -64,23 +64,14 @@ func tagNames(ctx context.Context, db *gorm.DB, items []Item, which []int) (map[
 	for n, i := range which {
 		ids[n] = items[i].ID
 	}
-	rows, err := db.WithContext(ctx).Raw("SELECT x.item_id, t.name FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id IN ? ORDER BY x.item_id, x.position", ids).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	names := map[string]string{}
-	var id, name string
-	for rows.Next() {
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
+	err := eachItemTag(ctx, db, ids, true, func(id, name string) {
 		if names[id] != "" {
 			names[id] += " "
 		}
 		names[id] += name
-	}
-	return names, rows.Err()
+	})
+	return names, err
 }
 
 // matcher finds a search's words in texts.

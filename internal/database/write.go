@@ -34,7 +34,7 @@ import (
 //
 // Inside a transaction (db is a transaction's handle), fn joins it, in a savepoint.
 func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
-	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx {
+	if InTransaction(db) {
 		return db.Transaction(fn) // in the transaction's context (see above)
 	}
 	pool, err := db.DB()
@@ -46,6 +46,12 @@ func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 		return errors.New("write: a handle that database.Open did not make")
 	}
 	return v.(*writeQueue).write(ctx, db, fn)
+}
+
+// InTransaction reports whether db is a transaction's handle.
+func InTransaction(db *gorm.DB) bool {
+	_, ok := db.Statement.ConnPool.(gorm.TxCommitter)
+	return ok
 }
 
 // writers holds the write queue of each writer pool that Open made, by its *sql.DB.
