@@ -31,6 +31,7 @@ typedef unsigned long long sqlite3_uint64;
 #define SQLITE_NULL 5
 
 int sqlite3_auto_extension(void (*xEntryPoint)(void));
+int sqlite3_compileoption_used(const char *zOptName);
 int sqlite3_prepare_v2(sqlite3 *db, const char *zSql, int nByte, sqlite3_stmt **ppStmt, const char **pzTail);
 int sqlite3_bind_pointer(sqlite3_stmt *stmt, int i, void *p, const char *type, void (*destroy)(void *));
 int sqlite3_step(sqlite3_stmt *stmt);
@@ -172,13 +173,16 @@ static void folioBm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_con
 }
 
 // registerRank runs for every connection SQLite opens: it finds the connection's FTS5 and adds
-// folio_bm25 to it. A build of SQLite without FTS5 gets nothing, and no error: search is then
-// missing as a whole, which the migrations report.
+// folio_bm25 to it. A build of SQLite without FTS5 (Go built without -tags sqlite_fts5) gets
+// nothing, and no error here: the migrations then say that the fts5 module is missing.
 static int registerRank(sqlite3 *db, const char **errmsg, const sqlite3_api_routines *api) {
 	(void)errmsg;
 	(void)api;
 	fts5_api *fts5 = 0;
 	sqlite3_stmt *stmt = 0;
+	// Asked first, since a failed prepare would leave its error on the connection, and SQLite
+	// fails an open whose automatic extensions leave one.
+	if (!sqlite3_compileoption_used("ENABLE_FTS5")) return SQLITE_OK;
 	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, 0) != SQLITE_OK) return SQLITE_OK;
 	sqlite3_bind_pointer(stmt, 1, (void *)&fts5, "fts5_api_ptr", 0);
 	sqlite3_step(stmt);
