@@ -315,6 +315,9 @@ func (s *Store) CollectionItems(ctx context.Context, key string, cq CollectionQu
 	for _, p := range pinned {
 		rest.exclude = append(rest.exclude, p.item.ID)
 	}
+	if err := s.prepareSearch(ctx, s.db.WithContext(ctx), &rest); err != nil {
+		return nil, err
+	}
 
 	page := &Page{}
 	if cq.Page > 0 {

@@ -125,13 +125,15 @@ const DefaultRenderBudget = 2 * time.Second
 
 // Store is the content domain on GORM.
 type Store struct {
-	db       *gorm.DB
-	d        dialect // the SQL that differs between SQLite and PostgreSQL
-	renderer *Renderer
-	now      func() time.Time
-	changes  *changes.Generation
-	next     *nextChangeMemo // NextChange's last answer
-	tagSizes *tagSizes       // which of several tags a list is read from
+	db         *gorm.DB
+	d          dialect // the SQL that differs between SQLite and PostgreSQL
+	renderer   *Renderer
+	now        func() time.Time
+	changes    *changes.Generation
+	next       *nextChangeMemo // NextChange's last answer
+	tagSizes   *tagSizes       // which of several tags a list is read from
+	phraseHits *countMemo      // how many items hold a searched word (prepareSearch)
+	prefixes   *prefixMemo     // the words a searched prefix stands for (expandPrefix)
 }
 
 // nextChangeMemo is NextChange's answer at a content generation.
@@ -144,7 +146,7 @@ type nextChangeMemo struct {
 
 // NewStore returns a Store on db.
 func NewStore(db *gorm.DB, opts Options) *Store {
-	s := &Store{db: db, d: dialectOf(db), renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}, tagSizes: &tagSizes{}}
+	s := &Store{db: db, d: dialectOf(db), renderer: NewRenderer(cmp.Or(opts.RenderBudget, DefaultRenderBudget)), now: opts.Now, changes: opts.Changes, next: &nextChangeMemo{}, tagSizes: newTagSizes(), phraseHits: newPhraseHits(), prefixes: &prefixMemo{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -2,6 +2,7 @@ package content
 
 import (
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,8 +27,13 @@ type dialect interface {
 	searchNewest() string
 	// searchMatch is the condition that an item matches the query (one parameter: the query).
 	searchMatch() string
-	// searchRank is the relevance of a matched item, lower first.
-	searchRank(query string) (string, []any)
+	// searchRank is the relevance of a matched item, lower first. hits are the numbers of
+	// items that hold each of rankPhrases(query), counted by the caller.
+	searchRank(query string, hits []int64) (string, []any)
+	rankPhrases(query string) []string
+	// expandsPrefixes: a search's last word, a prefix, is better written out as the words it
+	// is a prefix of (prefix.go).
+	expandsPrefixes() bool
 	// indexItemsSQL writes the index entries of the items (AS i) that a condition appended to it
 	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id), and
 	// unindexAllSQL every entry.
@@ -39,6 +45,9 @@ type dialect interface {
 	// listedTags is item_tags AS t, read through its index of listed items by publication time
 	// (see typeAndTags), where the engine would otherwise choose the primary key.
 	listedTags() string
+	// listedItems is items AS i, read through its index of public items by seq (migration
+	// 00009), for a search's window; the query must require status published and no trash.
+	listedItems() string
 	// placeholders turns the ? of a statement for database/sql into the driver's own.
 	placeholders(sql string) string
 	// bulkLoadStart and bulkLoadEnd are the statements around an import's writes.
@@ -62,10 +71,23 @@ func (sqliteDialect) searchOn() string                { return "items_fts.rowid 
 func (sqliteDialect) searchNewest() string            { return "items_fts.rowid DESC" }
 func (sqliteDialect) searchMatch() string             { return "items_fts MATCH ?" }
 
-// bm25 by column (title, summary, body, tags): a word in the title counts most.
-func (sqliteDialect) searchRank(string) (string, []any) {
-	return "bm25(items_fts, 10.0, 4.0, 1.0, 2.0)", nil
+// bm25 by column (title, summary, body, tags): a word in the title counts most. folio_bm25 is
+// bm25 with the counts of the query's phrases given (Store.searchRank).
+func (sqliteDialect) searchRank(_ string, hits []int64) (string, []any) {
+	args := make([]any, len(hits))
+	for i, n := range hits {
+		args[i] = n
+	}
+	return "folio_bm25(items_fts, 10.0, 4.0, 1.0, 2.0" + strings.Repeat(", ?", len(hits)) + ")", args
 }
+
+// rankPhrases are the phrases of an FTS5 query from ftsQuery or expandPrefix: its quoted words,
+// the last perhaps with its *, in the order bm25 numbers them.
+func (sqliteDialect) rankPhrases(query string) []string { return ftsPhrase.FindAllString(query, -1) }
+
+var ftsPhrase = regexp.MustCompile(`"[^"]*"\*?`)
+
+func (sqliteDialect) expandsPrefixes() bool { return true }
 
 func (sqliteDialect) indexItemsSQL() string {
 	return `INSERT INTO items_fts (rowid, title, summary, body, tags)
@@ -94,6 +116,8 @@ func (sqliteDialect) fieldEquals(name string, value any) (string, []any) {
 func (sqliteDialect) placeholders(sql string) string { return sql }
 
 func (sqliteDialect) listedTags() string { return "item_tags t INDEXED BY item_tags_published" }
+
+func (sqliteDialect) listedItems() string { return "items AS i INDEXED BY items_listed_seq" }
 
 // FTS5 merges its index segments a little on every write; a bulk load merges once, at the end,
 // when the index is whole. Then merging on every write goes back on (at its default, 4). Left
@@ -146,9 +170,15 @@ func (postgresDialect) searchMatch() string  { return "s.doc @@ to_tsquery('foli
 
 // ts_rank's weights are for the labels D (body), C (tags), B (summary), A (title), in the
 // proportions of the bm25 weights on SQLite; negated, since higher ranks first there.
-func (postgresDialect) searchRank(query string) (string, []any) {
+func (postgresDialect) searchRank(query string, _ []int64) (string, []any) {
 	return "-ts_rank('{0.1, 0.2, 0.4, 1.0}', s.doc, to_tsquery('folio', ?))", []any{query}
 }
+
+// ts_rank needs no counts of the query's words: it weighs the words of one document only.
+func (postgresDialect) rankPhrases(string) []string { return nil }
+
+// A GIN index finds a prefix's words itself, from its sorted keys.
+func (postgresDialect) expandsPrefixes() bool { return false }
 
 func (postgresDialect) indexItemsSQL() string {
 	return `INSERT INTO items_search (seq, doc)
@@ -176,13 +206,15 @@ func (postgresDialect) fieldEquals(name string, value any) (string, []any) {
 	return "(i.fields::jsonb -> ?) = ?::jsonb", []any{name, string(b)}
 }
 
-// placeholders numbers the ? of a statement ($1, $2…), as pgx wants them; the statements given
-// to it have no ? inside strings.
 // listedTags: PostgreSQL keeps the pages it reads in shared buffers, so the primary key's
 // scattered pages are not read from the OS again and again as SQLite's small per-connection
 // cache reads them.
 func (postgresDialect) listedTags() string { return "item_tags t" }
 
+func (postgresDialect) listedItems() string { return "items AS i" }
+
+// placeholders numbers the ? of a statement ($1, $2…), as pgx wants them; the statements given
+// to it have no ? inside strings.
 func (postgresDialect) placeholders(sql string) string {
 	var b strings.Builder
 	n := 0

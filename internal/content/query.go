@@ -58,6 +58,9 @@ type Query struct {
 	exclude      []string      // item ids left out (a collection's pinned items)
 	orIDs        []string      // item ids let in whatever the type and tag filters say
 	ftsInFrom    bool          // the query's FROM has the search index already (searchWindow)
+	search       string        // a search's query for the engine, its relevance expression and
+	rank         string        // the expression's arguments (Store.prepareSearch)
+	rankArgs     []any
 }
 
 // Cursor is the position after the last item of a page: its sort key and id. It names its sort,

@@ -81,6 +81,9 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 		// The list is read from its first tag's items: the one with the fewest.
 		q.Tags = s.tagSizes.rarestFirst(ctx, db, q.Tags, now)
 	}
+	if err := s.prepareSearch(ctx, db, &q); err != nil {
+		return nil, err
+	}
 	page := &Page{}
 	if q.Page > 0 {
 		var err error
@@ -126,9 +129,12 @@ func (s *Store) searchWindow(db *gorm.DB, a *Actor, q Query, now time.Time) *gor
 	// CROSS JOIN keeps the search index the outer loop: SQLite does not reorder it, so it does
 	// not read a type's or tag's items first and sort their matches.
 	q.ftsInFrom = true
-	rank, args := s.d.searchRank(s.d.searchQuery(q.Q))
-	return s.filter(db.Session(&gorm.Session{NewDB: true}).Table(s.d.searchIndex()+" CROSS JOIN items AS i").Where(s.d.searchOn()), a, q, now).
-		Select("i.seq AS seq, "+rank+" AS search_rank", args...).Order(s.d.searchNewest()).Limit(rankedMatches)
+	items := "items AS i"
+	if q.Status == "" && !q.Trashed { // public items only: the filter says so in so many words
+		items = s.d.listedItems()
+	}
+	return s.filter(db.Session(&gorm.Session{NewDB: true}).Table(s.d.searchIndex()+" CROSS JOIN "+items).Where(s.d.searchOn()), a, q, now).
+		Select("i.seq AS seq, "+q.rank+" AS search_rank", q.rankArgs...).Order(s.d.searchNewest()).Limit(rankedMatches)
 }
 
 // countItems counts the items of q; for a search by relevance, those in the search window.
@@ -180,9 +186,8 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 	default:
 		columns, args := listColumns(q), []any(nil)
 		if q.Q != "" { // a search in another order
-			var rank string
-			rank, args = s.d.searchRank(s.d.searchQuery(q.Q))
-			columns += ", " + rank + " AS search_rank"
+			columns += ", " + q.rank + " AS search_rank"
+			args = q.rankArgs
 		}
 		query = s.filter(from(db, q), a, q, now).Select(columns, args...)
 	}
@@ -337,7 +342,11 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 		if !q.ftsInFrom {
 			db = db.Joins("JOIN " + s.d.searchIndex() + " ON " + s.d.searchOn())
 		}
-		if query := s.d.searchQuery(q.Q); query != "" {
+		query := q.search
+		if query == "" {
+			query = s.d.searchQuery(q.Q) // not prepared (prepareSearch): as typed
+		}
+		if query != "" {
 			db = db.Where(s.d.searchMatch(), query)
 		} else {
 			db = db.Where("1 = 0") // nothing searchable: no results

@@ -2,6 +2,8 @@ package content
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -166,6 +168,7 @@ func TestSearchPaging(t *testing.T) {
 // TestSearchWindowReadsMatchesNewestFirst: the window of ranked matches must come from FTS5
 // walking its matches in rowid order and stopping at the window's end, whatever the filters;
 // a plan that sorts the matches first would read them all, the cost the window is there to cap.
+// A public search's filters are checked from the index of public items (migration 00009).
 func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
 	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := searchFixture(t)
@@ -178,9 +181,16 @@ func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
 		{Q: "cooperatives", Status: "any"},
 	} {
 		q.Sort, q.Limit = SortRelevance, 20
+		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
+			t.Fatal(err)
+		}
 		text := queryPlan(t, f.db, f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return f.store.searchWindow(tx, f.author, q, now).Find(&[]Item{}) }))
 		if !strings.HasPrefix(text, "SCAN items_fts VIRTUAL TABLE") || strings.Contains(text, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%+v: the window is not read from the index newest first:\n%s", q, text)
+		}
+		// A public search checks its matches in the index of public items, not their rows.
+		if q.Status == "" && !strings.Contains(text, "SEARCH i USING COVERING INDEX items_listed_seq (seq=?") {
+			t.Errorf("%+v: the window's matches are not checked from items_listed_seq alone:\n%s", q, text)
 		}
 	}
 }
@@ -253,4 +263,108 @@ func TestRebuildSearchIndex(t *testing.T) {
 	if got := f.search(t, f.editor, "q=cooperatives"); !slices.Equal(got, want) {
 		t.Errorf("search after the rebuild = %q, want %q", got, want)
 	}
+}
+
+// TestSearchKeepsTheCountsOfCommonWords: relevance is FTS5's bm25 exactly while the count of
+// items holding a word is fresh; a count at or above the kept size is used for its lifetime,
+// however many items come to hold the word meanwhile, and then made again.
+func TestSearchKeepsTheCountsOfCommonWords(t *testing.T) {
+	dbtest.SQLiteOnly(t) // PostgreSQL's ts_rank uses no counts
+	f := searchFixture(t)
+	f.store.phraseHits = &countMemo{ttl: phraseHitsTTL, keepFrom: 3} // cooperatives: 4 items
+	ranks := func() map[string]float64 {
+		t.Helper()
+		// A whole word (the space after it): not a prefix, which would be looked up with its
+		// count (prefix.go).
+		page, err := f.store.ListItems(t.Context(), nil, Query{Q: "cooperatives ", Sort: SortRelevance, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, it := range page.Items {
+			got[it.Title] = *it.SearchRank
+		}
+		if len(got) != 3 {
+			t.Fatalf("search for cooperatives found %v, want the 3 public items", got)
+		}
+		return got
+	}
+	bm25 := func(title string) float64 {
+		t.Helper()
+		var r float64
+		err := f.db.Raw(`SELECT bm25(items_fts, 10.0, 4.0, 1.0, 2.0) FROM items_fts WHERE items_fts MATCH '"cooperatives"' AND rowid = (SELECT seq FROM items WHERE title = ?)`, title).Scan(&r).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	same := func(when string, want bool) {
+		t.Helper()
+		for title, r := range ranks() {
+			if exact := bm25(title); (math.Abs(r-exact) < 1e-12) != want {
+				t.Errorf("%s: %q ranks %v, bm25 %v; want them equal: %v", when, title, r, exact, want)
+			}
+		}
+	}
+	same("the first search", true)
+	for i := range 6 {
+		f.create(t, f.editor, NewItem{Title: fmt.Sprintf("More cooperatives %d", i)})
+	}
+	same("within the count's lifetime, 6 items later", false)
+	f.clock.Advance(phraseHitsTTL + time.Second)
+	same("after the count's lifetime", true)
+}
+
+// TestSearchWritesOutLongPrefixes: a last word longer than FTS5's prefix indexes is searched
+// as the words that start with it, and finds exactly what FTS5's own prefix query finds, with
+// other words too; the lookup is kept until the next write, so a word written since is found
+// at once; a prefix of too many words, or not in ASCII, is left to FTS5.
+func TestSearchWritesOutLongPrefixes(t *testing.T) {
+	dbtest.SQLiteOnly(t) // FTS5's prefixes
+	f, _ := importFixture(t) // a store with a content generation, as the server's
+	for _, title := range []string{"Cooperative banks", "Cooperatives in Fiji", "Cooperation with unions", "Cooper Island training", "Coopers and barrels", "Co-operative"} {
+		f.publish(t, f.create(t, f.editor, NewItem{Title: title, Body: "training"}), nil)
+	}
+	for i := range maxPrefixWords + 1 {
+		f.publish(t, f.create(t, f.editor, NewItem{Title: fmt.Sprintf("Zebrafish%d", i)}), nil)
+	}
+	prepared := func(typed string) Query {
+		t.Helper()
+		q := Query{Q: typed, Sort: SortRelevance, Limit: 100}
+		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	// What FTS5 finds for the query as typed, asked directly.
+	fts5 := func(typed string) []string {
+		t.Helper()
+		var titles []string
+		err := f.db.Raw("SELECT i.title FROM items_fts JOIN items i ON i.seq = items_fts.rowid WHERE items_fts MATCH ? AND i.status = 'published' ORDER BY i.title", ftsQuery(typed)).Scan(&titles).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		return titles
+	}
+	check := func(typed, wantQuery string) {
+		t.Helper()
+		if q := prepared(typed); q.search != wantQuery {
+			t.Errorf("%q: engine query %s, want %s", typed, q.search, wantQuery)
+		}
+		got := f.search(t, nil, "limit=100&q="+url.QueryEscape(typed))
+		slices.Sort(got)
+		if want := fts5(typed); !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("%q found %q; FTS5's prefix query %q", typed, got, want)
+		}
+	}
+	check("cooper", `("cooper" OR "cooperation" OR "cooperative" OR "cooperatives" OR "coopers")`)
+	check("training Coope", `"training" AND ("cooper" OR "cooperation" OR "cooperative" OR "cooperatives" OR "coopers")`)
+	check("coop", `"coop"*`)                 // FTS5's prefix index has it
+	check("coopé", `"coopé"*`)               // not ASCII: FTS5 folds it
+	check("zebrafish", `"zebrafish"*`)       // too many words
+	check("cooperatives ", `"cooperatives"`) // a whole word
+
+	// A word written since the last lookup is found by the next search.
+	f.publish(t, f.create(t, f.editor, NewItem{Title: "Cooperstown"}), nil)
+	check("cooper", `("cooper" OR "cooperation" OR "cooperative" OR "cooperatives" OR "coopers" OR "cooperstown")`)
 }

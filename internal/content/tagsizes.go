@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,14 +18,10 @@ const tagSizesTTL = 5 * time.Minute
 // seldom meet costs as many candidates as the common tag has before the page fills (measured:
 // 22 ms against 2.7 ms for the same page on 100,000 items).
 type tagSizes struct {
-	mu     sync.Mutex
-	counts map[string]tagSize
+	counts countMemo
 }
 
-type tagSize struct {
-	n  int64
-	at time.Time
-}
+func newTagSizes() *tagSizes { return &tagSizes{counts: countMemo{ttl: tagSizesTTL}} }
 
 // rarestFirst returns tags ordered by their number of listed items, fewest first (ties keep
 // their order). A tag it cannot count keeps its place: the list is then read the slower way.
@@ -46,25 +41,10 @@ func (ts *tagSizes) rarestFirst(ctx context.Context, db *gorm.DB, tags []string,
 
 // size is the number of listed items of tag, from memory when it is recent.
 func (ts *tagSizes) size(ctx context.Context, db *gorm.DB, tag string, now time.Time) (int64, bool) {
-	ts.mu.Lock()
-	s, ok := ts.counts[tag]
-	ts.mu.Unlock()
-	if ok && now.Sub(s.at) < tagSizesTTL && !now.Before(s.at) {
-		return s.n, true
-	}
-	var n int64
-	// From the item_tags_published index alone, which holds the listed items only.
-	if err := db.WithContext(ctx).Raw("SELECT count(*) FROM item_tags WHERE tag = ? AND published_at IS NOT NULL", tag).Scan(&n).Error; err != nil {
-		return 0, false
-	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.counts == nil || len(ts.counts) >= maxTagSizes {
-		ts.counts = map[string]tagSize{} // tags come and go; forgetting them all is cheap
-	}
-	ts.counts[tag] = tagSize{n: n, at: now}
-	return n, true
+	n, err := ts.counts.get(tag, now, func() (n int64, err error) {
+		// From the item_tags_published index alone, which holds the listed items only.
+		err = db.WithContext(ctx).Raw("SELECT count(*) FROM item_tags WHERE tag = ? AND published_at IS NOT NULL", tag).Scan(&n).Error
+		return n, err
+	})
+	return n, err == nil
 }
-
-// maxTagSizes bounds the memory of tagSizes: past it, the counts start again.
-const maxTagSizes = 10_000
