@@ -877,3 +877,40 @@ func TestNextChangeIsKeptUntilAWriteOrItsTime(t *testing.T) {
 		t.Errorf("after the generation moved, NextChange = %v, want %v", at, in.Add(2*time.Minute))
 	}
 }
+
+// TestCreateAnswersWhatIsStored: the item CreateItem returns, built from what it wrote, is the
+// item as read back from the database, to the byte: every kind of property, a derived and a
+// given slug, tags in their order, fields with a datetime (stored in UTC) and Markdown.
+func TestCreateAnswersWhatIsStored(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	if _, err := f.store.CreateType(ctx, "memo", TypeInput{Name: "Memo", Fields: []FieldDef{{Name: "text", Kind: KindMarkdown}, {Name: "due", Kind: KindDatetime}}}); err != nil {
+		t.Fatal(err)
+	}
+	summary, slug := "In Dili and Suva", "given-slug"
+	unpublish := time.Date(2027, 1, 2, 3, 4, 5, 678901000, time.FixedZone("", 3600))
+	for _, in := range []NewItem{
+		{Title: "Coopératives en Timor-Leste"},
+		{Title: "Coopératives en Timor-Leste", Summary: &summary, Body: "# Training\n\n*Young* people.", Tags: []string{"covid-19", "cooperatives"}, UnpublishAt: &unpublish},
+		{Title: "A slug of its own", Slug: &slug},
+		{Type: "event", Title: "Webinar", Fields: json.RawMessage(`{"starts_at":"2020-07-03T10:00:00+02:00","location":"Suva","online":true}`)},
+		{Type: "memo", Title: "Memo", Fields: json.RawMessage(`{"text":"**hi** there","due":"2026-06-01T09:30:00-05:00"}`)},
+	} {
+		for _, a := range []*Actor{f.editor, f.author} {
+			if in.Slug != nil {
+				own := slug + "-" + string(a.Role)
+				in.Slug = &own
+			}
+			created := f.create(t, a, in)
+			stored, err := f.store.FindItem(ctx, a, created.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := json.Marshal(created)
+			want, _ := json.Marshal(stored)
+			if string(got) != string(want) || created.Seq != stored.Seq || created.Seq == 0 {
+				t.Errorf("CreateItem(%q) answered\n%s (seq %d)\nand the database has\n%s (seq %d)", in.Title, got, created.Seq, want, stored.Seq)
+			}
+		}
+	}
+}

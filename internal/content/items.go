@@ -116,10 +116,11 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 
 	var out *Item
 	err = s.write(ctx, func(tx *gorm.DB) error {
+		// The type is there, as the view has it (confirm); the tags may have gone.
 		if err := view.confirm(ctx, tx); err != nil {
 			return err
 		}
-		if err := checkReferences(tx, verr, it); err != nil {
+		if err := checkTags(tx, verr, it); err != nil {
 			return err
 		}
 		if err := view.checkFields(tx, verr, it, rendered, a, now); err != nil {
@@ -148,9 +149,14 @@ func (s *Store) CreateItem(ctx context.Context, a *Actor, in NewItem) (*Item, er
 		if err := saveRevision(tx, it, a, now); err != nil {
 			return err
 		}
-		// Answer with what was committed, read on the transaction's own connection.
-		out, err = s.find(ctx, tx, it.ID)
-		return err
+		// The answer is what was written: every column came from it, but for its author's
+		// name. (Read back instead, it cost a third of the transaction's time: the create's
+		// place in the one writer's queue; TestCreateAnswersWhatIsStored holds the two equal.)
+		if err := tx.Raw("SELECT name FROM users WHERE id = ?", it.AuthorID).Scan(&it.AuthorName).Error; err != nil {
+			return err
+		}
+		out = it
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "create item")
@@ -497,6 +503,11 @@ func checkReferences(tx *gorm.DB, verr *validation.Error, it *Item) error {
 	if n == 0 {
 		verr.Add("type", "%q is not a content type", it.Type)
 	}
+	return checkTags(tx, verr, it)
+}
+
+// checkTags checks that the item's tags exist.
+func checkTags(tx *gorm.DB, verr *validation.Error, it *Item) error {
 	if len(it.Tags) == 0 {
 		return nil
 	}
