@@ -137,8 +137,6 @@ type importer struct {
 	// Written by the writer only.
 	refs      []pendingRefs
 	lastSeq   int64           // the last item's before the import
-	indexed   int64           // the last item's in the search index
-	unindexed int             // items written since the index last caught up
 	typesUsed map[string]bool // by items written so far
 }
 
@@ -778,7 +776,6 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&im.lastSeq); err != nil {
 		return err
 	}
-	im.indexed = im.lastSeq
 	for _, stmt := range im.s.d.bulkLoadStart() {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			return err
@@ -818,19 +815,17 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 			}
 			im.opts.Progress.Lines.Add(1)
 		}
-		if im.unindexed >= indexEvery {
-			if err := im.catchUpIndex(ctx, conn); err != nil {
-				return err
-			}
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := im.catchUpIndex(ctx, conn); err != nil {
+	if err := im.checkReferences(ctx, tx); err != nil {
 		return err
 	}
-	if err := im.checkReferences(ctx, tx); err != nil {
+	// The search index is written last, in one statement: FTS5 writes what it holds at every
+	// statement's end, so an entry per item written with it made a segment per item, merged
+	// again and again (60 % of an import's time, profiled).
+	if _, err := conn.ExecContext(ctx, im.s.d.placeholders(im.s.d.indexItemsSQL()+"i.seq > ?"), im.lastSeq); err != nil {
 		return err
 	}
 	for _, stmt := range im.s.d.bulkLoadEnd() {
@@ -838,34 +833,6 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 			return err
 		}
 	}
-	return nil
-}
-
-// indexEvery is how many items an import writes before it adds them to the search index.
-//
-// FTS5 writes what it holds at every statement's end, so an entry per item written with it made
-// a segment per item, merged again and again (60 % of an import's time, profiled); so the
-// index is written by one statement for many items. Not for all of them at the end, though:
-// by then the first items' rows have long left SQLite's page cache, and the import's one
-// transaction keeps every page it wrote in the WAL, where each read looks the page up in
-// every part of the WAL's index written so far (walFindFrame: 27 % of a million-item import's
-// time, profiled). A statement per indexEvery items reads rows just written, from memory, and
-// the segments it makes are merged once, at the end (bulkLoadEnd).
-var indexEvery = 10_000 // a variable for tests
-
-// catchUpIndex adds the items written since it last ran to the search index.
-func (im *importer) catchUpIndex(ctx context.Context, conn *sql.Tx) error {
-	if im.unindexed == 0 {
-		return nil
-	}
-	var last int64
-	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&last); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, im.s.d.placeholders(im.s.d.indexItemsSQL()+"i.seq > ? AND i.seq <= ?"), im.indexed, last); err != nil {
-		return err
-	}
-	im.indexed, im.unindexed = last, 0
 	return nil
 }
 
@@ -957,7 +924,6 @@ func (im *importer) writeItem(ctx context.Context, tx *gorm.DB, w *writer, e *en
 		im.refs = append(im.refs, pendingRefs{line: e.line, id: it.ID, refs: p.refs})
 	}
 	im.typesUsed[it.Type] = true
-	im.unindexed++
 	e.item = nil // done with it: let the memory go
 	im.res.Items++
 	im.opts.Progress.Items.Add(1)
@@ -982,9 +948,6 @@ func (im *importer) checkReferences(ctx context.Context, tx *gorm.DB) error {
 			}
 			im.bad(p.line, "item", verr)
 			im.res.Items--
-			if err := tx.Exec(im.s.d.unindexItemSQL(), p.id).Error; err != nil {
-				return err
-			}
 			if err := tx.Exec("DELETE FROM items WHERE id = ?", p.id).Error; err != nil {
 				return err
 			}

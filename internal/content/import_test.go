@@ -176,11 +176,8 @@ func mustFind(t *testing.T, f *fixture, title string) string {
 }
 
 // TestImportDropsItemsWithBadReferences: with ContinueOnError an item whose reference is bad
-// is taken out again, search index entry and all (the import indexes as it goes, here after
-// every item), and so is one that referred to it.
+// is taken out again, search index entry and all, and so is one that referred to it.
 func TestImportDropsItemsWithBadReferences(t *testing.T) {
-	defer func(n int) { indexEvery = n }(indexEvery)
-	indexEvery = 1
 	f, _ := importFixture(t)
 	res, err := importLines(f, true,
 		`{"type": {"key": "report", "name": "Report", "fields": [{"name": "related", "kind": "reference"}]}}`,
@@ -217,11 +214,8 @@ func TestImportTypesAndTagsAlreadyThere(t *testing.T) {
 
 // TestImportLarge runs the pipeline through many batches, with a bad line far down: the
 // all-or-nothing rule holds across batches, and the order of lines is kept (the slug of the
-// later duplicate is the one refused); the search index, written every indexEvery items,
-// has every item and ends in one segment.
+// later duplicate is the one refused); the search index has every item, in one segment.
 func TestImportLarge(t *testing.T) {
-	defer func(n int) { indexEvery = n }(indexEvery)
-	indexEvery = 700
 	f, _ := importFixture(t)
 	var buf bytes.Buffer
 	const n = 3000
