@@ -320,7 +320,7 @@ func TestSearchKeepsTheCountsOfCommonWords(t *testing.T) {
 // other words too; the lookup is kept until the next write, so a word written since is found
 // at once; a prefix of too many words, or not in ASCII, is left to FTS5.
 func TestSearchWritesOutLongPrefixes(t *testing.T) {
-	dbtest.SQLiteOnly(t) // FTS5's prefixes
+	dbtest.SQLiteOnly(t)     // FTS5's prefixes
 	f, _ := importFixture(t) // a store with a content generation, as the server's
 	for _, title := range []string{"Cooperative banks", "Cooperatives in Fiji", "Cooperation with unions", "Cooper Island training", "Coopers and barrels", "Co-operative"} {
 		f.publish(t, f.create(t, f.editor, NewItem{Title: title, Body: "training"}), nil)
