@@ -85,7 +85,7 @@ func (sqliteDialect) searchRank(_ string, hits []int64) (string, []any) {
 // the last perhaps with its *, in the order bm25 numbers them.
 func (sqliteDialect) rankPhrases(query string) []string { return ftsPhrase.FindAllString(query, -1) }
 
-var ftsPhrase = regexp.MustCompile(`"[^"]*"\*?`)
+var ftsPhrase = regexp.MustCompile(`"(?:[^"]|"")*"\*?`)
 
 func (sqliteDialect) expandsPrefixes() bool { return true }
 

@@ -65,7 +65,9 @@ func (s *Store) expandPrefix(ctx context.Context, db *gorm.DB, typed, query stri
 	quoted := make([]string, len(pw.words))
 	hits := make(map[string]int64, len(pw.words))
 	for i, w := range pw.words {
-		quoted[i] = `"` + w + `"`
+		// The index's words are the tokenizer's runs of letters and digits; a quote, were one
+		// ever there, is doubled as FTS5 escapes it.
+		quoted[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
 		hits[quoted[i]] = pw.hits[i]
 	}
 	expanded := "(" + strings.Join(quoted, " OR ") + ")"

@@ -368,3 +368,18 @@ func TestSearchWritesOutLongPrefixes(t *testing.T) {
 	f.publish(t, f.create(t, f.editor, NewItem{Title: "Cooperstown"}), nil)
 	check("cooper", `("cooper" OR "cooperation" OR "cooperative" OR "cooperatives" OR "coopers" OR "cooperstown")`)
 }
+
+// TestRankPhrases: the phrases of an FTS5 query, in FTS5's order, as folio_bm25 numbers its
+// counts: quoted words, a prefix's *, a doubled quote inside a phrase.
+func TestRankPhrases(t *testing.T) {
+	for query, want := range map[string][]string{
+		`"cooperatives" "asia"*`:                 {`"cooperatives"`, `"asia"*`},
+		`"training" AND ("cooper" OR "coopers")`: {`"training"`, `"cooper"`, `"coopers"`},
+		`("a""b" OR "c")`:                        {`"a""b"`, `"c"`},
+		``:                                       nil,
+	} {
+		if got := (sqliteDialect{}).rankPhrases(query); !slices.Equal(got, want) {
+			t.Errorf("rankPhrases(%s) = %q, want %q", query, got, want)
+		}
+	}
+}
