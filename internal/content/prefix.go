@@ -20,7 +20,8 @@ import (
 //
 // The lookup reads the same doclists FTS5 would, so it is kept: until the next write to the
 // content (a new word, or a word's last item gone, changes the list) and at most
-// maxPrefixLookups of them.
+// maxPrefixLookups of them. A write by another process is seen, as by the response cache,
+// when this one learns of it (changes.Watch).
 const (
 	// longestIndexedPrefix is the longest prefix FTS5 has an index for (00005's prefix option).
 	longestIndexedPrefix = 4
@@ -57,6 +58,13 @@ func (s *Store) expandPrefix(ctx context.Context, db *gorm.DB, typed, query stri
 		// Short: FTS5's prefix index answers it. Not ASCII: folded by FTS5's tokenizer in ways
 		// that a Go fold may not reproduce exactly, so FTS5 looks it up itself.
 		return query, nil, nil
+	}
+	for _, t := range terms[:len(terms)-1] {
+		// A word of letters that FTS5's tokenizer does not index is a phrase of nothing,
+		// which FTS5 leaves out of an implicit AND but which fails an explicit one (below).
+		if !isASCIIWord(strings.ToLower(t)) {
+			return query, nil, nil
+		}
 	}
 	pw, err := s.lookUpPrefix(ctx, db, last)
 	if err != nil || pw == nil {

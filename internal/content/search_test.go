@@ -322,7 +322,7 @@ func TestSearchKeepsTheCountsOfCommonWords(t *testing.T) {
 func TestSearchWritesOutLongPrefixes(t *testing.T) {
 	dbtest.SQLiteOnly(t)     // FTS5's prefixes
 	f, _ := importFixture(t) // a store with a content generation, as the server's
-	for _, title := range []string{"Cooperative banks", "Cooperatives in Fiji", "Cooperation with unions", "Cooper Island training", "Coopers and barrels", "Co-operative"} {
+	for _, title := range []string{"Cooperative banks", "Cooperatives in Fiji", "Cooperation with unions", "Cooper Island training", "Coopers and barrels", "Co-operative", "Café cooperatives"} {
 		f.publish(t, f.create(t, f.editor, NewItem{Title: title, Body: "training"}), nil)
 	}
 	for i := range maxPrefixWords + 1 {
@@ -363,6 +363,9 @@ func TestSearchWritesOutLongPrefixes(t *testing.T) {
 	check("coopé", `"coopé"*`)               // not ASCII: FTS5 folds it
 	check("zebrafish", `"zebrafish"*`)       // too many words
 	check("cooperatives ", `"cooperatives"`) // a whole word
+	check("café cooper", `"café" "cooper"*`) // another word not in ASCII
+	// Letters that FTS5's tokenizer does not index: a phrase of nothing, which FTS5 drops.
+	check("\u19b0 training cooper", "\"\u19b0\" \"training\" \"cooper\"*")
 
 	// A word written since the last lookup is found by the next search.
 	f.publish(t, f.create(t, f.editor, NewItem{Title: "Cooperstown"}), nil)

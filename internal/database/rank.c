@@ -4,11 +4,18 @@
 // FTS5's own bm25() counts, for each phrase of a query, every row of the index that holds it
 // (the IDF's "nHit"), once per statement. For a common word in a million items that walk is
 // tens of milliseconds, most of a search's time, and it grows with the site. folio_bm25 takes
-// those counts as arguments, so that Folio can keep them for a while (content/rankstats.go);
-// where one is NULL or missing it counts it as bm25 does. The rest is bm25 exactly: k1 = 1.2,
-// b = 0.75, a weight per column, the score negated so that lower ranks first.
+// those counts as arguments, so that Folio can keep them for a while (content/search.go);
+// where one is NULL it counts it as bm25 does, and all of them when their number is not the
+// query's number of phrases (FTS5 drops a phrase that tokenizes to nothing, which would shift
+// the counts given onto the wrong phrases). The rest is bm25 exactly: k1 = 1.2, b = 0.75, a
+// weight per column, the score negated so that lower ranks first.
 //
 //   folio_bm25(fts_table, weight_col0, …, weight_colN-1, hits_phrase0, hits_phrase1, …)
+//
+// As with bm25, what a statement computes once (the counts, the average length) is kept by
+// FTS5 per cursor and function: the counts are read on the first row, so they must be the same
+// for every row (constants or bound parameters), and two folio_bm25 calls in one statement
+// share the first one's.
 //
 // SQLite's headers are not on the include path of this package (the driver compiles its own
 // copy of SQLite), so the few declarations used are written out below. Fts5ExtensionApi is
@@ -111,6 +118,9 @@ static int rankDataOf(const Fts5ExtensionApi *api, Fts5Context *fts, int nVal, s
 	d->idf = (double *)&d[1];
 	d->freq = d->idf + phrases;
 
+	int given = nVal - columns; // counts passed in: all of the phrases' or none
+	if (given != phrases) given = 0;
+
 	sqlite3_int64 rows = 0, tokens = 0;
 	int rc = api->xRowCount(fts, &rows);
 	if (rc == SQLITE_OK) rc = api->xColumnTotalSize(fts, -1, &tokens);
@@ -118,7 +128,7 @@ static int rankDataOf(const Fts5ExtensionApi *api, Fts5Context *fts, int nVal, s
 	for (int i = 0; rc == SQLITE_OK && i < phrases; i++) {
 		sqlite3_int64 hits = 0;
 		int arg = columns + i;
-		if (arg < nVal && sqlite3_value_type(vals[arg]) != SQLITE_NULL) {
+		if (i < given && sqlite3_value_type(vals[arg]) != SQLITE_NULL) {
 			hits = sqlite3_value_int64(vals[arg]);
 		} else {
 			rc = api->xQueryPhrase(fts, i, &hits, countRow);

@@ -9,9 +9,9 @@ import (
 )
 
 // TestFolioBM25IsBM25: with the document frequencies it is given equal to the true ones, or
-// not given, folio_bm25 ranks every row exactly as FTS5's bm25 does; the frequencies given are
-// the ones it uses; and a frequency larger than the table (kept from before deletions) still
-// gives a finite score.
+// not given, or given for another number of phrases, folio_bm25 ranks every row exactly as
+// FTS5's bm25 does; the frequencies given are the ones it uses; and a frequency larger than
+// the table (kept from before deletions) still gives a finite score.
 func TestFolioBM25IsBM25(t *testing.T) {
 	db, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "rank.db")})
 	if err != nil {
@@ -77,6 +77,13 @@ func TestFolioBM25IsBM25(t *testing.T) {
 			exact := scores("folio_bm25(docs, 10.0, 4.0, 1.0, 2.0, " + given + ")")
 			stale := scores("folio_bm25(docs, 10.0, 4.0, 1.0, 2.0" + strings.Repeat(", 1", len(phrases)) + ")")
 			tooMany := scores("folio_bm25(docs, 10.0, 4.0, 1.0, 2.0" + strings.Repeat(", 1000000", len(phrases)) + ")")
+			// Counts for more phrases than the query has are not used: counted, as bm25.
+			miscounted := scores("folio_bm25(docs, 10.0, 4.0, 1.0, 2.0" + strings.Repeat(", 1", len(phrases)+1) + ")")
+			for id, s := range miscounted {
+				if math.Abs(s-bm25[id]) > 1e-12 {
+					t.Errorf("row %d: given a count too many, folio_bm25 = %v, bm25 %v", id, s, bm25[id])
+				}
+			}
 			rows := []row{}
 			for id, s := range bm25 {
 				rows = append(rows, row{ID: id, BM25: s, Counted: counted[id], Given: exact[id], Stale: stale[id], MoreThanTheRows: tooMany[id]})
