@@ -342,12 +342,8 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 		if !q.ftsInFrom {
 			db = db.Joins("JOIN " + s.d.searchIndex() + " ON " + s.d.searchOn())
 		}
-		query := q.search
-		if query == "" {
-			query = s.d.searchQuery(q.Q) // not prepared (prepareSearch): as typed
-		}
-		if query != "" {
-			db = db.Where(s.d.searchMatch(), query)
+		if q.search != "" { // set by prepareSearch, as is the rank
+			db = db.Where(s.d.searchMatch(), q.search)
 		} else {
 			db = db.Where("1 = 0") // nothing searchable: no results
 		}
