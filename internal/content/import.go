@@ -114,6 +114,11 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*I
 		return nil
 	})
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// Cancelled mid-statement, pgx closes the connection, and the statement fails
+			// with driver.ErrBadConn rather than the context's error: the cause is the cancel.
+			err = fmt.Errorf("%w (%w)", cerr, err)
+		}
 		return im.res, wrap(err, "import")
 	}
 	im.res.Committed = true
