@@ -41,7 +41,7 @@ func (p cachePolicy) serve(c echo.Context, body []byte, tag, keys string, next *
 	if noneMatch(c.Request().Header.Get("If-None-Match"), tag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSONBlob(http.StatusOK, body)
+	return writeJSON(c, http.StatusOK, body)
 }
 
 // noneMatch reports whether an If-None-Match header names tag (weak comparison, RFC 9110
@@ -88,7 +88,7 @@ func versionedJSON(v any, version int64) ([]byte, string, error) {
 func (p cachePolicy) servePublic(c echo.Context, body []byte, tag, keys string) error {
 	if principal(c) != nil {
 		c.Response().Header().Set(headerETag, tag)
-		return c.JSONBlob(http.StatusOK, body)
+		return writeJSON(c, http.StatusOK, body)
 	}
 	return p.serve(c, body, tag, keys, nil)
 }

@@ -195,7 +195,7 @@ func getCollection(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 		}
 		if principal(c) != nil {
 			c.Response().Header().Set(headerETag, tag)
-			return c.JSONBlob(http.StatusOK, body)
+			return writeJSON(c, http.StatusOK, body)
 		}
 		// Which pinned items are public changes with the clock: cache no longer than that.
 		return cache.serve(c, body, tag, "collection:"+col.Key, next)

@@ -230,7 +230,7 @@ func listItems(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			}
 			return cache.serve(c, body, bodyETag(body), keys, next)
 		}
-		return c.JSONBlob(http.StatusOK, body)
+		return writeJSON(c, http.StatusOK, body)
 	}
 }
 
@@ -398,7 +398,7 @@ func serveItem(c echo.Context, it *content.Item, cache cachePolicy) error {
 		return cache.serve(c, body, tag, "item:"+it.ID+" type:"+it.Type, content.NextItemChange(it, cache.now()))
 	}
 	c.Response().Header().Set(headerETag, tag)
-	return c.JSONBlob(http.StatusOK, body)
+	return writeJSON(c, http.StatusOK, body)
 }
 
 // itemJSON encodes an item, with its entity tag: "v<version>.<digest of the body>". The version
@@ -451,7 +451,7 @@ func writeItem(c echo.Context, status int, it *content.Item) error {
 		return err
 	}
 	c.Response().Header().Set(headerETag, tag)
-	return c.JSONBlob(status, body)
+	return writeJSON(c, status, body)
 }
 
 // setCurrentETag gives a 412 the item's current ETag, so the client can fetch it and retry.

@@ -15,8 +15,9 @@ import (
 
 // BenchmarkPublicReads measures public reads over real HTTP on loopback, with 10,000 published
 // items, 8 clients at once, against /healthz measured in the same run as the baseline (the cost
-// of the HTTP stack and middleware alone). Responses are built from the database every time:
-// there is no response cache yet.
+// of the HTTP stack and middleware alone). Each case asks for one URL again and again, so all
+// but its first request are answered from the response cache: this is the cost of a hit, the
+// path of make bench's scenario (b); its misses are scenario (a)'s.
 //
 //	go test -tags sqlite_fts5 -run '^$' -bench PublicReads -benchtime 3000x ./api
 func BenchmarkPublicReads(b *testing.B) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -325,5 +326,48 @@ func TestResponseCacheStaysWithinItsBudget(t *testing.T) {
 	f.send(t, "GET", favourite, "", nil)
 	if h, _ := f.cacheCounts(t); h != hits+1 {
 		t.Error("the most recently used entry was evicted")
+	}
+}
+
+// TestJSONBodiesCarryTheirLength: a rendered JSON body is sent with its Content-Length, not in
+// chunks, over real HTTP: from the cache and not, anonymous and not, an item and a list page.
+func TestJSONBodiesCarryTheirLength(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Long", "body": strings.Repeat("A paragraph of the body, long enough. ", 24)})
+	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+
+	for _, c := range []struct{ path, token string }{
+		{"/api/v1/items/" + it.ID, ""},
+		{"/api/v1/items/" + it.ID, ""}, // from the cache
+		{"/api/v1/items?type=news", ""},
+		{"/api/v1/items?type=news", ""},
+		{"/api/v1/types/news/items/" + it.Slug, ""},
+		{"/api/v1/items/" + it.ID, f.editor},
+		{"/api/v1/items?type=news", f.editor},
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK || len(body) <= 2048 {
+			t.Fatalf("GET %s = %d with %d bytes; want 200 with more than 2 KB, the most that net/http sends unchunked by itself", c.path, res.StatusCode, len(body))
+		}
+		if res.ContentLength != int64(len(body)) || len(res.TransferEncoding) > 0 {
+			t.Errorf("GET %s (token %t): Content-Length %d, Transfer-Encoding %q; want %d, none", c.path, c.token != "", res.ContentLength, res.TransferEncoding, len(body))
+		}
 	}
 }

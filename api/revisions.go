@@ -115,7 +115,7 @@ func getRevision(items *content.Store) echo.HandlerFunc {
 			return err
 		}
 		c.Response().Header().Set(headerETag, bodyETag(body))
-		return c.JSONBlob(http.StatusOK, body)
+		return writeJSON(c, http.StatusOK, body)
 	}
 }
 
