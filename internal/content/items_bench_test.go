@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,4 +18,24 @@ func BenchmarkCreateItem(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		f.create(b, f.editor, NewItem{Title: fmt.Sprintf("Cooperative training %d", i), Body: body, Tags: []string{"cooperatives", "asia-and-the-pacific"}})
 	}
+}
+
+// BenchmarkCreateItemConcurrent is BenchmarkCreateItem from eight goroutines, as scenario (e)
+// of make bench sends them: the writes that wait are committed in groups (database.Write), so
+// its time per create is what the one writer spends on each, less the commits shared.
+func BenchmarkCreateItemConcurrent(b *testing.B) {
+	f := newFixture(b)
+	body := strings.Repeat("Cooperatives *train* young people in [Dili](https://example.org/dili) and Suva.\n\n", 12)
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4) // 8 goroutines on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			in := NewItem{Type: "news", Title: fmt.Sprintf("Cooperative training %d", n.Add(1)), Body: body, Tags: []string{"cooperatives", "asia-and-the-pacific"}}
+			if _, err := f.store.CreateItem(b.Context(), f.editor, in); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
