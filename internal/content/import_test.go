@@ -237,8 +237,8 @@ func TestImportLarge(t *testing.T) {
 		var segments int64
 		f.db.Raw("SELECT v FROM items_fts_config WHERE k = 'automerge'").Scan(&automerge)
 		f.db.Raw("SELECT count(DISTINCT segid) FROM items_fts_idx").Scan(&segments)
-		if automerge != 4 || segments != 1 {
-			t.Errorf("after an import: automerge %d, %d index segments; want 4 and 1", automerge, segments)
+		if automerge != 8 || segments != 1 {
+			t.Errorf("after an import: automerge %d, %d index segments; want 8 and 1", automerge, segments)
 		}
 	}
 	var indexed int64

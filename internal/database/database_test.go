@@ -177,6 +177,17 @@ func TestMigrationsUpAndDown(t *testing.T) {
 	if !hasTable(t, db, "settings") {
 		t.Error("table settings missing after Up")
 	}
+	// 00010 sets how often FTS5 merges the search index, and its Down sets FTS5's default back.
+	automerge := func() (n int) {
+		db.Raw("SELECT v FROM items_fts_config WHERE k = 'automerge'").Scan(&n)
+		return n
+	}
+	if n := automerge(); n != 8 {
+		t.Errorf("automerge after Up = %d, want 8", n)
+	}
+	if _, err := p.DownTo(ctx, 9); err != nil || automerge() != 4 {
+		t.Errorf("DownTo(9) = %v, automerge %d; want 4", err, automerge())
+	}
 	// Every migration must be reversible, down to an empty schema.
 	if _, err := p.DownTo(ctx, 0); err != nil {
 		t.Fatalf("DownTo(0) error = %v", err)
