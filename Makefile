@@ -89,9 +89,10 @@ bench-replicas: ## make bench DB=postgres REPLICAS=2: two servers on one Postgre
 bench-smoke: ## make bench with N=2000 DURATION=2s on SQLite: that the harness works, not what it measures
 	$(MAKE) bench N=2000 DURATION=2s DB=sqlite REPLICAS=1
 
-bench-micro: ## start-up, size, idle memory; write contention; hashing; authentication; public reads
+bench-micro: ## start-up, size, idle memory; write contention; creates; hashing; authentication; public reads
 	go test -run '^$$' -bench Startup -benchtime 20x .
 	go test -run '^$$' -bench ConcurrentWrites -benchtime 2000x ./internal/database
+	go test -run '^$$' -bench CreateItem -benchtime 2000x ./internal/content
 	go test -run '^$$' -bench Hash -benchtime 20x ./internal/auth
 	go test -run '^$$' -bench AuthenticatedRequest -benchtime 3000x ./api
 	go test -run '^$$' -bench PublicReads -benchtime 3000x ./api
