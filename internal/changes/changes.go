@@ -27,13 +27,22 @@ import (
 // Generation is the content generation as this process knows it.
 type Generation struct {
 	db *gorm.DB
-	// seen is the highest stored generation this process knows of, raised by its own commits
-	// and by Watch, whichever learns of a value first; caches compare it. Both only ever raise
-	// it to a value they read, so a write is counted once however it is learned of. (A count
-	// of its own, raised by both, was raised twice when Watch read a commit's value before the
-	// committer reported it: TestGeneration on PostgreSQL, about 1 run in 100.)
-	seen atomic.Int64
+	// state is what caches compare. Its low 48 bits are the highest stored generation this
+	// process has seen, raised by its own commits and by Watch, whichever learns of a value
+	// first; both only ever raise it to a value they read, so a write is counted once however
+	// it is learned of. (A count of its own, raised by both, was raised twice when Watch read a
+	// commit's value before the committer reported it: TestGeneration on PostgreSQL, about 1
+	// run in 100.) Its high bits count the times Watch found the stored generation lower than
+	// that, which happens only when the database is replaced under a running process (a backup
+	// restored, migrate-data into it): the value found is taken, and the count keeps state from
+	// ever returning to a value that responses were kept under.
+	state atomic.Uint64
 }
+
+const seenBits = 48
+
+// seen is the stored generation that a state holds.
+func seen(state uint64) int64 { return int64(state & (1<<seenBits - 1)) }
 
 // New returns the generation of the content in db, as stored there now.
 func New(ctx context.Context, db *gorm.DB) (*Generation, error) {
@@ -42,12 +51,12 @@ func New(ctx context.Context, db *gorm.DB) (*Generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.seen.Store(n)
+	g.state.Store(uint64(n))
 	return g, nil
 }
 
 // Current returns the generation: it changes whenever public content may have changed.
-func (g *Generation) Current() uint64 { return uint64(g.seen.Load()) }
+func (g *Generation) Current() uint64 { return g.state.Load() }
 
 // Record raises the stored generation inside tx, a transaction that changes content, and
 // returns its new value: once tx has committed, pass it to Committed.
@@ -73,18 +82,18 @@ func (g *Generation) Committed(n int64) {
 	g.raise(n)
 }
 
-// raise makes seen n, unless it is n or more already.
+// raise makes the stored generation seen n, unless it is n or more already.
 func (g *Generation) raise(n int64) {
 	for {
-		cur := g.seen.Load()
-		if n <= cur || g.seen.CompareAndSwap(cur, n) {
+		cur := g.state.Load()
+		if n <= seen(cur) || g.state.CompareAndSwap(cur, cur&^(1<<seenBits-1)|uint64(n)) {
 			return
 		}
 	}
 }
 
-// Watch reads the stored generation until ctx ends, and raises the local one when another
-// process has written: on PostgreSQL whenever the database notifies a raise (within
+// Watch reads the stored generation until ctx ends, and raises this process's when another
+// process has written (or this one, before Committed): on PostgreSQL whenever the database notifies a raise (within
 // milliseconds, TestReplicas measures it), and on both databases every interval, so a write
 // elsewhere is seen here within one interval at the latest. Errors are logged and the watch
 // goes on; a database that does not answer serves no fresh reads either.
@@ -109,11 +118,18 @@ func (g *Generation) Watch(ctx context.Context, every time.Duration, logger *slo
 		case <-t.C:
 		case <-wake:
 		}
+		before := g.state.Load()
 		n, err := g.load(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				logger.Warn("watch content generation", "error", err)
 			}
+			continue
+		}
+		if n < seen(before) {
+			// Every value seen was committed before it was seen, and so before this read
+			// began: a lower one means that the database went back.
+			g.state.CompareAndSwap(before, (before>>seenBits+1)<<seenBits|uint64(n))
 			continue
 		}
 		g.raise(n)
