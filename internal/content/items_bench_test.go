@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -28,14 +29,17 @@ func BenchmarkCreateItemConcurrent(b *testing.B) {
 	body := strings.Repeat("Cooperatives *train* young people in [Dili](https://example.org/dili) and Suva.\n\n", 12)
 	var n atomic.Int64
 	b.ReportAllocs()
-	b.SetParallelism(4) // 8 goroutines on 2 cores
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			in := NewItem{Type: "news", Title: fmt.Sprintf("Cooperative training %d", n.Add(1)), Body: body, Tags: []string{"cooperatives", "asia-and-the-pacific"}}
-			if _, err := f.store.CreateItem(b.Context(), f.editor, in); err != nil {
-				b.Error(err)
-				return
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := n.Add(1); i <= int64(b.N); i = n.Add(1) {
+				in := NewItem{Type: "news", Title: fmt.Sprintf("Cooperative training %d", i), Body: body, Tags: []string{"cooperatives", "asia-and-the-pacific"}}
+				if _, err := f.store.CreateItem(b.Context(), f.editor, in); err != nil {
+					b.Error(err)
+					return
+				}
 			}
-		}
-	})
+		})
+	}
+	wg.Wait()
 }

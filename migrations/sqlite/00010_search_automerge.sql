@@ -7,8 +7,8 @@
 -- against 1.57-1.69 ms, a three-letter prefix's 0.45-0.46 ms against 0.49. Over HTTP, scenario
 -- (d) on copies of that database after 4,000 creates at each setting: the same within noise
 -- (250-309 searches/s against 244-301). Scenario (e), creates over HTTP: 442-469 items/s against
--- 547-608, in three alternating pairs. An import sets it again when it ends
--- (content/dialect.go, bulkLoadEnd).
+-- 547-608, in three alternating pairs. An import and a rebuild of the index set it again when
+-- they end (internal/content/dialect.go, bulkLoadEnd).
 INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 8);
 
 -- +goose Down
