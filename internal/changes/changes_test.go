@@ -15,15 +15,7 @@ import (
 // TestGeneration: two processes on one database. A write by one raises its generation at once
 // (once) and the other's when its watch next looks; a failed transaction raises nothing.
 func TestGeneration(t *testing.T) {
-	path := dbtest.Location(t)
-	db, err := database.Open(t.Context(), database.Options{Path: path})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close(db) })
-	if _, err := database.Migrate(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, dbtest.Location(t))
 	here, err := changes.New(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -75,14 +67,7 @@ func TestGeneration(t *testing.T) {
 // restored) holds a lower generation than the process has seen. The watch takes it as a change,
 // to a value the process never had, and the process's own writes count again from there.
 func TestGenerationWhenTheDatabaseGoesBack(t *testing.T) {
-	db, err := database.Open(t.Context(), database.Options{Path: dbtest.Location(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { database.Close(db) })
-	if _, err := database.Migrate(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, dbtest.Location(t))
 	g, err := changes.New(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +105,20 @@ func TestGenerationWhenTheDatabaseGoesBack(t *testing.T) {
 	}
 }
 
+// openMigrated opens the database at path (a file or a postgres:// URL), migrated.
+func openMigrated(t *testing.T, path string) *gorm.DB {
+	t.Helper()
+	db, err := database.Open(t.Context(), database.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	if _, err := database.Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -135,19 +134,8 @@ func waitFor(t *testing.T, cond func() bool) {
 // seen here through PostgreSQL's notification, within milliseconds, and a write in another
 // schema of the same database (another Folio) does not count as a change here.
 func TestWatchIsNotifiedOnPostgres(t *testing.T) {
-	open := func(url string) *gorm.DB {
-		db, err := database.Open(t.Context(), database.Options{Path: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { database.Close(db) })
-		if _, err := database.Migrate(t.Context(), db); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
 	url := dbtest.PostgresURL(t)
-	here, there, elsewhere := open(url), open(url), open(dbtest.PostgresURL(t))
+	here, there, elsewhere := openMigrated(t, url), openMigrated(t, url), openMigrated(t, dbtest.PostgresURL(t))
 	gen, err := changes.New(t.Context(), here)
 	if err != nil {
 		t.Fatal(err)
