@@ -93,10 +93,10 @@ func (g *Generation) raise(n int64) {
 }
 
 // Watch reads the stored generation until ctx ends, and raises this process's when another
-// process has written (or this one, before Committed): on PostgreSQL whenever the database notifies a raise (within
-// milliseconds, TestReplicas measures it), and on both databases every interval, so a write
-// elsewhere is seen here within one interval at the latest. Errors are logged and the watch
-// goes on; a database that does not answer serves no fresh reads either.
+// process has written (or this one, before Committed): on PostgreSQL whenever the database
+// notifies a raise (within milliseconds, TestReplicas measures it), and on both databases every
+// interval, so a write elsewhere is seen here within one interval at the latest. Errors are
+// logged and the watch goes on; a database that does not answer serves no fresh reads either.
 func (g *Generation) Watch(ctx context.Context, every time.Duration, logger *slog.Logger) {
 	wake := make(chan struct{}, 1)
 	if database.IsPostgres(g.db) {
