@@ -215,7 +215,8 @@ func TestParseQuery(t *testing.T) {
 }
 
 // TestListQueriesUseIndexes asks SQLite how it would run the main list shapes and requires an
-// index for each, with no sort step of its own.
+// index for each, with no sort step of its own. A list of several tags must test the others
+// from the index it reads the first from, before it reads the candidate's row in items.
 func TestListQueriesUseIndexes(t *testing.T) {
 	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := newFixture(t)
@@ -230,6 +231,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		{"public, next page", Query{Sort: "published_at", Desc: true, Limit: 20, Cursor: cursor}, "items_published"},
 		{"public, one type", Query{Types: []string{"news"}, Sort: "published_at", Desc: true, Limit: 20}, "items_type_published"},
 		{"public, tagged", Query{Tags: []string{"cooperatives", "asia-and-the-pacific"}, Sort: "published_at", Desc: true, Limit: 20}, "item_tags_published"},
+		{"public, two tags, next page", Query{Tags: []string{"cooperatives", "covid-19"}, Sort: "published_at", Desc: true, Limit: 20, Cursor: cursor}, "item_tags_published"},
 		{"public, tagged, next page", Query{Tags: []string{"cooperatives"}, Sort: "published_at", Desc: true, Limit: 20, Cursor: cursor}, "item_tags_published"},
 		{"public, tagged, oldest first", Query{Tags: []string{"cooperatives"}, Types: []string{"news"}, Sort: "published_at", Limit: 20}, "item_tags_published"},
 		{"public, any of two tags", Query{TagsAny: []string{"cooperatives", "covid-19"}, Sort: "published_at", Desc: true, Limit: 20}, "items_published"},
@@ -253,6 +255,12 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			}
 			if strings.Contains(text, "SCAN i\n") || strings.HasSuffix(text, "SCAN i") {
 				t.Errorf("plan scans the items table:\n%s", text)
+			}
+			if len(sh.q.Tags) > 1 {
+				other, row := strings.Index(text, "SEARCH t USING COVERING INDEX item_tags_published"), strings.Index(text, "SEARCH i ")
+				if other < 0 || row < 0 || other > row {
+					t.Errorf("plan does not test the second tag from the index before reading the item:\n%s", text)
+				}
 			}
 		})
 	}

@@ -45,6 +45,9 @@ type dialect interface {
 	// listedTags is item_tags AS t, read through its index of listed items by publication time
 	// (see typeAndTags), where the engine would otherwise choose the primary key.
 	listedTags() string
+	// hasRow is the condition that a correlated subquery finds a row, tested as soon as the
+	// tables it refers to are read: before the rest of a join when those come first.
+	hasRow(subquery string) string
 	// listedItems is items AS i, read through its index of public items by seq (migration
 	// 00009), for a search's window; the query must require status published and no trash.
 	listedItems() string
@@ -116,6 +119,14 @@ func (sqliteDialect) fieldEquals(name string, value any) (string, []any) {
 func (sqliteDialect) placeholders(sql string) string { return sql }
 
 func (sqliteDialect) listedTags() string { return "item_tags t INDEXED BY item_tags_published" }
+
+// hasRow: SQLite (since 3.50) turns an EXISTS into a join, which its planner may place after a
+// table that the subquery does not need. A list of two tags that seldom meet then read each
+// candidate's row in items before its second tag, where it read the tag's index alone
+// (measured on 100,000 items: 1,600 to 2,200 page reads for one page of such a list, against 70
+// to 150 read the other way). A scalar subquery is not turned into a join: it is tested in the
+// loop of the tables it names, here the first tag's index.
+func (sqliteDialect) hasRow(subquery string) string { return "(" + subquery + " LIMIT 1) IS NOT NULL" }
 
 func (sqliteDialect) listedItems() string { return "items AS i INDEXED BY items_listed_seq" }
 
@@ -210,6 +221,8 @@ func (postgresDialect) fieldEquals(name string, value any) (string, []any) {
 // scattered pages are not read from the OS again and again as SQLite's small per-connection
 // cache reads them.
 func (postgresDialect) listedTags() string { return "item_tags t" }
+
+func (postgresDialect) hasRow(subquery string) string { return "EXISTS (" + subquery + ")" }
 
 func (postgresDialect) listedItems() string { return "items AS i" }
 

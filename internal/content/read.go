@@ -318,7 +318,7 @@ func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
 
 // matching applies q's filters, visibility aside.
 func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
-	if cond, ok := typeAndTags(db.Session(&gorm.Session{NewDB: true}), q, s.d.listedTags()); ok {
+	if cond, ok := typeAndTags(db.Session(&gorm.Session{NewDB: true}), q, s.d); ok {
 		if len(q.orIDs) > 0 {
 			// A group: (type and tags) OR one of the ids; visibility and the rest still apply.
 			cond = db.Session(&gorm.Session{NewDB: true}).Where(cond).Or("i.id IN ?", q.orIDs)
@@ -574,7 +574,7 @@ func (s *Store) CountItems(ctx context.Context) (int64, error) {
 // holds (the item's type, its id) rather than with the item's row: SQLite tests a condition as
 // soon as the tables it names are read, so a candidate that fails is passed over before its
 // row in items is read.
-func typeAndTags(db *gorm.DB, q Query, listedTags string) (*gorm.DB, bool) {
+func typeAndTags(db *gorm.DB, q Query, d dialect) (*gorm.DB, bool) {
 	any := false
 	item, typ, published := "i.id", "i.type", "i.published_at"
 	if byTag(q) {
@@ -587,7 +587,7 @@ func typeAndTags(db *gorm.DB, q Query, listedTags string) (*gorm.DB, bool) {
 	// index, a page read from disk or the OS for nearly every item.
 	hasTag := func(tags string) string {
 		if q.Status == "" && !q.Trashed {
-			return "EXISTS (SELECT 1 FROM " + listedTags + " WHERE t.tag " + tags + " AND t.published_at = " + published + " AND t.item_id = " + item + ")"
+			return d.hasRow("SELECT 1 FROM " + d.listedTags() + " WHERE t.tag " + tags + " AND t.published_at = " + published + " AND t.item_id = " + item)
 		}
 		return "EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = " + item + " AND t.tag " + tags + ")"
 	}
