@@ -928,3 +928,48 @@ func TestCreateAnswersWhatIsStored(t *testing.T) {
 		}
 	}
 }
+
+// TestReadsKeepTagOrder: an item's tags come back in the order they were given, by every read
+// of the item, and an item without tags has an empty list rather than none.
+func TestReadsKeepTagOrder(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	tagged := f.publish(t, f.create(t, f.editor, NewItem{Title: "Tagged", Tags: []string{"covid-19", "cooperatives"}}), nil)
+	bare := f.publish(t, f.create(t, f.editor, NewItem{Title: "Bare"}), nil)
+	want := map[string][]string{tagged.ID: {"covid-19", "cooperatives"}, bare.ID: {}}
+	check := func(how string, items ...Item) {
+		t.Helper()
+		for _, it := range items {
+			if w, ok := want[it.ID]; ok && (it.Tags == nil || !slices.Equal(it.Tags, w)) {
+				t.Errorf("%s: %q has tags %#v, want %#v", how, it.Title, it.Tags, w)
+			}
+		}
+	}
+	for _, it := range []*Item{tagged, bare} {
+		byID, err := f.store.FindItem(ctx, nil, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bySlug, err := f.store.FindBySlug(ctx, nil, it.Type, it.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("FindItem", *byID)
+		check("FindBySlug", *bySlug)
+	}
+	for _, q := range []Query{
+		{Sort: "published_at", Desc: true, Limit: 20},
+		{Sort: "published_at", Desc: true, Limit: 20, Select: []string{"id", "tags"}},
+		{Tags: []string{"cooperatives"}, Sort: "published_at", Desc: true, Limit: 20},
+		{Sort: "title", Limit: 20, Page: 1},
+	} {
+		page, err := f.store.ListItems(ctx, nil, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) == 0 {
+			t.Fatalf("ListItems(%+v) found nothing", q)
+		}
+		check(fmt.Sprintf("ListItems(%+v)", q), page.Items...)
+	}
+}
