@@ -8,7 +8,7 @@
 //
 // @title                      Folio API
 // @version                    1.0
-// @description                Folio is a headless CMS: editors write content through authenticated calls, frontends read published content anonymously. Errors are RFC 9457 problem details (application/problem+json). Every response carries an X-Request-ID header; quote it when reporting a problem.
+// @description                Folio is a headless CMS: editors write content through authenticated calls, frontends read published content anonymously. Errors are RFC 9457 problem details (application/problem+json). Every response carries an X-Request-ID header; quote it when reporting a problem. Every GET operation also answers HEAD, with the same status and headers and no body.
 // @license.name               MIT
 // @license.url                https://opensource.org/license/mit
 // @BasePath                   /

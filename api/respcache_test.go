@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -369,5 +370,70 @@ func TestJSONBodiesCarryTheirLength(t *testing.T) {
 		if res.ContentLength != int64(len(body)) || len(res.TransferEncoding) > 0 {
 			t.Errorf("GET %s (token %t): Content-Length %d, Transfer-Encoding %q; want %d, none", c.path, c.token != "", res.ContentLength, res.TransferEncoding, len(body))
 		}
+	}
+}
+
+// TestHeadAnswersAsGet: over real HTTP, HEAD gets what GET gets, status and headers, without a
+// body: for an item and a list, from the cache and not, with credentials and without, for
+// something missing, and a 304 for a matching If-None-Match. A route without GET refuses it.
+func TestHeadAnswersAsGet(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Headed", "body": "Some text."})
+	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+
+	send := func(method, path, token string, header ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, body
+	}
+	for _, c := range []struct{ path, token string }{
+		{"/api/v1/items/" + it.ID, ""},
+		{"/api/v1/items/" + it.ID, ""}, // from the cache
+		{"/api/v1/items?type=news&limit=5", ""},
+		{"/api/v1/types/news/items/" + it.Slug, ""},
+		{"/api/v1/items/" + it.ID, f.editor},
+		{"/api/v1/items/0193d5b4-0000-7000-8000-000000000000", ""},
+		{"/healthz", ""},
+	} {
+		got, body := send(http.MethodGet, c.path, c.token)
+		head, headBody := send(http.MethodHead, c.path, c.token)
+		if head.StatusCode != got.StatusCode || len(headBody) != 0 {
+			t.Errorf("HEAD %s = %d with %d bytes; GET = %d", c.path, head.StatusCode, len(headBody), got.StatusCode)
+		}
+		for _, h := range []string{"Content-Type", "Content-Length", "ETag", "Cache-Control", "Surrogate-Key"} {
+			if head.Header.Get(h) != got.Header.Get(h) {
+				t.Errorf("HEAD %s: %s %q; GET's %q", c.path, h, head.Header.Get(h), got.Header.Get(h))
+			}
+		}
+		if got.StatusCode == http.StatusOK && got.Header.Get("Content-Length") != strconv.Itoa(len(body)) {
+			t.Errorf("GET %s: Content-Length %q for %d bytes", c.path, got.Header.Get("Content-Length"), len(body))
+		}
+	}
+	got, _ := send(http.MethodGet, "/api/v1/items/"+it.ID, "")
+	if res, _ := send(http.MethodHead, "/api/v1/items/"+it.ID, "", "If-None-Match", got.Header.Get("ETag")); res.StatusCode != http.StatusNotModified {
+		t.Errorf("HEAD with a matching If-None-Match = %d, want 304", res.StatusCode)
+	}
+	if res, _ := send(http.MethodHead, "/api/v1/auth/login", ""); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD of a route without GET = %d, want 405", res.StatusCode)
 	}
 }

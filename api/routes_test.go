@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,6 +35,9 @@ func TestRoutesMatchDocument(t *testing.T) {
 	param := regexp.MustCompile(`:([A-Za-z_]+)`)
 	var routed []string
 	for _, r := range newTestServer(t).Routes() {
+		if r.Method == http.MethodHead {
+			continue // every read answers HEAD too (get, routes.go); the document says so once
+		}
 		routed = append(routed, r.Method+" "+param.ReplaceAllString(r.Path, "{$1}"))
 	}
 	slices.Sort(documented)

@@ -195,7 +195,7 @@ func TestErrorsAreProblems(t *testing.T) {
 		{name: "unknown route", method: "GET", target: "/nope", status: 404, detail: "There is nothing at /nope."},
 		{name: "unknown api route", method: "GET", target: "/api/v1/nothing", status: 404},
 		{name: "wrong method", method: "DELETE", target: "/healthz", status: 405,
-			wantHeaders: map[string]string{"Allow": "OPTIONS, GET"}},
+			wantHeaders: map[string]string{"Allow": "OPTIONS, GET, HEAD"}},
 		{name: "form body", method: "POST", target: "/api/v1/auth/login", body: strings.NewReader("status=published"),
 			headers: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: 415},
 		{name: "body without type", method: "POST", target: "/api/v1/auth/login", body: strings.NewReader("{}"), status: 415},
