@@ -14,9 +14,9 @@ import (
 )
 
 // addRoutes registers every route of the server. It is the map of the API: read it first.
-// Reads are registered with get, which answers HEAD as well.
 // A route that needs a caller names it here, with signedIn or a role; identify marks public
-// routes that show more to a caller with credentials; a route with neither is public.
+// routes that show more to a caller with credentials; a route with neither is public. Reads are
+// registered with get, which answers HEAD as well.
 func addRoutes(e *echo.Echo, cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, d Deps) {
 	// Operations.
 	get(e, "/healthz", healthz())
