@@ -33,7 +33,7 @@ func NewMetricsServer(logger *slog.Logger, reg *prometheus.Registry) *echo.Echo 
 	e.Logger.SetOutput(io.Discard)
 	e.HTTPErrorHandler = errorHandler(logger, 0)
 	e.Use(requestID(), recoverPanics(logger), securityHeaders())
-	e.GET("/metrics", echo.WrapHandler(MetricsHandler(reg)))
+	get(e, "/metrics", echo.WrapHandler(MetricsHandler(reg)))
 	return e
 }
 

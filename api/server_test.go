@@ -433,6 +433,38 @@ func TestMetrics(t *testing.T) {
 	decodeProblem(t, newTestServer(t).do(t, "GET", "/metrics", nil), http.StatusNotFound)
 }
 
+// TestMetricsListener: the separate metrics listener serves /metrics without a token, answers
+// HEAD as the API's reads do, and nothing else.
+func TestMetricsListener(t *testing.T) {
+	srv := httptest.NewServer(NewMetricsServer(slog.New(slog.DiscardHandler), NewRegistry()))
+	defer srv.Close()
+	for _, c := range []struct {
+		method string
+		status int
+		body   bool
+	}{{http.MethodGet, http.StatusOK, true}, {http.MethodHead, http.StatusOK, false}, {http.MethodPost, http.StatusMethodNotAllowed, true}} {
+		req, err := http.NewRequestWithContext(t.Context(), c.method, srv.URL+"/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != c.status || (len(b) > 0) != c.body {
+			t.Errorf("%s /metrics = %d with %d bytes, want %d with a body: %t", c.method, res.StatusCode, len(b), c.status, c.body)
+		}
+		if c.method == http.MethodGet && !strings.Contains(string(b), "go_goroutines ") {
+			t.Errorf("GET /metrics lacks the Go metrics:\n%s", b)
+		}
+	}
+}
+
 func TestReadiness(t *testing.T) {
 	s := newTestServer(t)
 	if rec := s.do(t, "GET", "/readyz", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"ready"`) {
