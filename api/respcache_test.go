@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -348,22 +347,7 @@ func TestJSONBodiesCarryTheirLength(t *testing.T) {
 		{"/api/v1/items/" + it.ID, f.editor},
 		{"/api/v1/items?type=news", f.editor},
 	} {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+c.path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.token != "" {
-			req.Header.Set("Authorization", "Bearer "+c.token)
-		}
-		res, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, body := sendHTTP(t, srv, http.MethodGet, c.path, c.token)
 		if res.StatusCode != http.StatusOK || len(body) <= 2048 {
 			t.Fatalf("GET %s = %d with %d bytes; want 200 with more than 2 KB, the most that net/http sends unchunked by itself", c.path, res.StatusCode, len(body))
 		}
@@ -382,30 +366,6 @@ func TestHeadAnswersAsGet(t *testing.T) {
 	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-
-	send := func(method, path, token string, header ...string) (*http.Response, []byte) {
-		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		res, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, err := io.ReadAll(res.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res, body
-	}
 	for _, c := range []struct{ path, token string }{
 		{"/api/v1/items/" + it.ID, ""},
 		{"/api/v1/items/" + it.ID, ""}, // from the cache
@@ -415,8 +375,8 @@ func TestHeadAnswersAsGet(t *testing.T) {
 		{"/api/v1/items/0193d5b4-0000-7000-8000-000000000000", ""},
 		{"/healthz", ""},
 	} {
-		got, body := send(http.MethodGet, c.path, c.token)
-		head, headBody := send(http.MethodHead, c.path, c.token)
+		got, body := sendHTTP(t, srv, http.MethodGet, c.path, c.token)
+		head, headBody := sendHTTP(t, srv, http.MethodHead, c.path, c.token)
 		if head.StatusCode != got.StatusCode || len(headBody) != 0 {
 			t.Errorf("HEAD %s = %d with %d bytes; GET = %d", c.path, head.StatusCode, len(headBody), got.StatusCode)
 		}
@@ -429,11 +389,11 @@ func TestHeadAnswersAsGet(t *testing.T) {
 			t.Errorf("GET %s: Content-Length %q for %d bytes", c.path, got.Header.Get("Content-Length"), len(body))
 		}
 	}
-	got, _ := send(http.MethodGet, "/api/v1/items/"+it.ID, "")
-	if res, _ := send(http.MethodHead, "/api/v1/items/"+it.ID, "", "If-None-Match", got.Header.Get("ETag")); res.StatusCode != http.StatusNotModified {
+	got, _ := sendHTTP(t, srv, http.MethodGet, "/api/v1/items/"+it.ID, "")
+	if res, _ := sendHTTP(t, srv, http.MethodHead, "/api/v1/items/"+it.ID, "", "If-None-Match", got.Header.Get("ETag")); res.StatusCode != http.StatusNotModified {
 		t.Errorf("HEAD with a matching If-None-Match = %d, want 304", res.StatusCode)
 	}
-	if res, _ := send(http.MethodHead, "/api/v1/auth/login", ""); res.StatusCode != http.StatusMethodNotAllowed {
+	if res, _ := sendHTTP(t, srv, http.MethodHead, "/api/v1/auth/login", ""); res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("HEAD of a route without GET = %d, want 405", res.StatusCode)
 	}
 }

@@ -156,6 +156,32 @@ func (s *testServer) serve(t testing.TB, req *http.Request, sent []byte) *httpte
 	return rec
 }
 
+// sendHTTP sends a request to srv over real HTTP, with a bearer token unless it is "" and
+// headers given as name, value pairs, and returns the response with its whole body.
+func sendHTTP(t *testing.T, srv *httptest.Server, method, path, token string, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, body
+}
+
 // decodeProblem checks that rec is a problem+json response with status and returns it.
 func decodeProblem(t *testing.T, rec *httptest.ResponseRecorder, status int) Problem {
 	t.Helper()
@@ -443,19 +469,7 @@ func TestMetricsListener(t *testing.T) {
 		status int
 		body   bool
 	}{{http.MethodGet, http.StatusOK, true}, {http.MethodHead, http.StatusOK, false}, {http.MethodPost, http.StatusMethodNotAllowed, true}} {
-		req, err := http.NewRequestWithContext(t.Context(), c.method, srv.URL+"/metrics", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, b := sendHTTP(t, srv, c.method, "/metrics", "")
 		if res.StatusCode != c.status || (len(b) > 0) != c.body {
 			t.Errorf("%s /metrics = %d with %d bytes, want %d with a body: %t", c.method, res.StatusCode, len(b), c.status, c.body)
 		}
