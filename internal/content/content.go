@@ -130,10 +130,11 @@ type Store struct {
 	renderer   *Renderer
 	now        func() time.Time
 	changes    *changes.Generation
-	next       *nextChangeMemo // NextChange's last answer
-	tagSizes   *tagSizes       // which of several tags a list is read from
-	phraseHits *countMemo      // how many items hold a searched word (prepareSearch)
-	prefixes   *prefixMemo     // the words a searched prefix stands for (expandPrefix)
+	next       *nextChangeMemo         // NextChange's last answer
+	tagSizes   *tagSizes               // which of several tags a list is read from
+	phraseHits *countMemo              // how many items hold a searched word (prepareSearch)
+	prefixes   *prefixMemo             // the words a searched prefix stands for (expandPrefix)
+	reindexing *database.Batch[string] // the items whose search entries a transaction rewrites
 }
 
 // nextChangeMemo is NextChange's answer at a content generation.
@@ -150,6 +151,7 @@ func NewStore(db *gorm.DB, opts Options) *Store {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.reindexing = database.NewBatch(s.reindexItems)
 	return s
 }
 

@@ -35,10 +35,10 @@ type dialect interface {
 	// is a prefix of (prefix.go).
 	expandsPrefixes() bool
 	// indexItemsSQL writes the index entries of the items (AS i) that a condition appended to it
-	// selects; unindexItemSQL removes an item's entry (one parameter: the item's id), and
-	// unindexAllSQL every entry.
+	// selects; unindexItemsSQL removes the entries of items (one parameter: a list of their
+	// ids), and unindexAllSQL every entry.
 	indexItemsSQL() string
-	unindexItemSQL() string
+	unindexItemsSQL() string
 	unindexAllSQL() string
 	// fieldEquals is the condition that an item's field name equals value.
 	fieldEquals(name string, value any) (string, []any)
@@ -99,8 +99,8 @@ func (sqliteDialect) indexItemsSQL() string {
 	  FROM items i WHERE `
 }
 
-func (sqliteDialect) unindexItemSQL() string {
-	return "DELETE FROM items_fts WHERE rowid = (SELECT seq FROM items WHERE id = ?)"
+func (sqliteDialect) unindexItemsSQL() string {
+	return "DELETE FROM items_fts WHERE rowid IN (SELECT seq FROM items WHERE id IN ?)"
 }
 
 func (sqliteDialect) unindexAllSQL() string { return "DELETE FROM items_fts" }
@@ -201,8 +201,8 @@ func (postgresDialect) indexItemsSQL() string {
 	  FROM items i WHERE `
 }
 
-func (postgresDialect) unindexItemSQL() string {
-	return "DELETE FROM items_search WHERE seq = (SELECT seq FROM items WHERE id = ?)"
+func (postgresDialect) unindexItemsSQL() string {
+	return "DELETE FROM items_search WHERE seq IN (SELECT seq FROM items WHERE id IN ?)"
 }
 
 func (postgresDialect) unindexAllSQL() string { return "DELETE FROM items_search" }

@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,12 +60,28 @@ func ftsQuery(q string) string {
 	return strings.Join(quoted, " ")
 }
 
-// reindex writes an item's entry in the search index anew.
+// reindex has an item's entry in the search index written anew, from the item as it is at the
+// end of tx's transaction: at its end, with the other items its group of writes changed
+// (database.Batch), so that FTS5 writes the new entries out once, not at each write's
+// savepoint.
 func (s *Store) reindex(tx *gorm.DB, itemID string) error {
-	if err := tx.Exec(s.d.unindexItemSQL(), itemID).Error; err != nil {
-		return err
+	return s.reindexing.Add(tx, itemID)
+}
+
+// reindexChunk bounds the ids in one statement (SQLite allows 32,766 parameters).
+const reindexChunk = 500
+
+// reindexItems writes the search index entries of items anew.
+func (s *Store) reindexItems(tx *gorm.DB, ids []string) error {
+	for chunk := range slices.Chunk(ids, reindexChunk) {
+		if err := tx.Exec(s.d.unindexItemsSQL(), chunk).Error; err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if err := tx.Exec(s.d.indexItemsSQL()+"i.id IN ?", chunk).Error; err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
 	}
-	return tx.Exec(s.d.indexItemsSQL()+"i.id = ?", itemID).Error
+	return nil
 }
 
 // RebuildSearchIndex builds the search index anew from every item in tx, a write transaction.

@@ -7,11 +7,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/database/dbtest"
 	"github.com/foliocms/folio/internal/validation"
 )
@@ -148,6 +150,63 @@ func TestSearchFollowsWrites(t *testing.T) {
 	}
 	if got := f.search(t, nil, "q=pacific"); len(got) != 0 {
 		t.Errorf("after detaching the tag, pacific = %q", got)
+	}
+}
+
+// TestSearchFollowsWritesCommittedTogether: writes that queue behind another are committed in
+// one transaction, and the search index is written for all of them at its end
+// (database.Batch): each item is found by what it became, and nothing of a failed write is.
+func TestSearchFollowsWritesCommittedTogether(t *testing.T) {
+	f := searchFixture(t)
+	ctx := t.Context()
+	page, _ := f.store.ListItems(ctx, nil, Query{Q: "youth", Sort: SortRelevance, Limit: 5})
+	youth := page.Items[0]
+	page, _ = f.store.ListItems(ctx, nil, Query{Q: "gender", Sort: SortRelevance, Limit: 5})
+	gender := page.Items[0]
+
+	// The writer is held until the writes below have queued behind it.
+	release, started := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- database.Write(ctx, f.db, func(*gorm.DB) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	var wg sync.WaitGroup
+	var errs [3]error
+	wg.Go(func() {
+		title := "Youth in Vanuatu"
+		_, errs[0] = f.store.UpdateItem(ctx, f.editor, youth.ID, v(youth.Version), ItemPatch{Title: &title})
+	})
+	wg.Go(func() {
+		_, errs[1] = f.store.CreateItem(ctx, f.editor, NewItem{Type: "news", Title: "Fiji fisheries", Body: "Boats."})
+	})
+	wg.Go(func() {
+		title := "Gender in Samoa" // a stale version: refused
+		_, errs[2] = f.store.UpdateItem(ctx, f.editor, gender.ID, v(gender.Version+1), ItemPatch{Title: &title})
+	})
+	time.Sleep(100 * time.Millisecond) // time to queue; the test holds whether they did or not
+	close(release)
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], ErrStale) {
+		t.Fatalf("writes = %v, want the first two done and the third stale", errs)
+	}
+	for query, want := range map[string][]string{
+		"q=vanuatu":    {"Youth in Vanuatu"},
+		"q=employment": nil,
+		"q=fiji":       {"Fiji fisheries"},
+		"q=samoa":      nil,
+		"q=gender":     {"Gender equality"},
+	} {
+		if got := f.search(t, f.editor, "status=any&"+query); !slices.Equal(got, want) {
+			t.Errorf("%s = %q, want %q", query, got, want)
+		}
 	}
 }
 

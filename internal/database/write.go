@@ -32,10 +32,25 @@ import (
 // fails and the whole group fails with it, rather than running on outside a transaction. A
 // write whose ctx ends before its turn does not run.
 //
+// Work that the writes of a transaction share can wait for its end, done once for all of them:
+// see Batch.
+//
 // Inside a transaction (db is a transaction's handle), fn joins it, in a savepoint.
 func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if InTransaction(db) {
-		return db.Transaction(fn) // in the transaction's context (see above)
+		// In the transaction's context (see above). What fn adds to batches goes with its
+		// savepoint when that is rolled back.
+		w := deferredOf(db)
+		n := w.len()
+		ok := false
+		defer func() {
+			if !ok {
+				w.truncate(n)
+			}
+		}()
+		err := db.Transaction(fn)
+		ok = err == nil
+		return err
 	}
 	pool, err := db.DB()
 	if err != nil {
@@ -161,15 +176,23 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 				return err
 			}
 		}
+		var done deferred // the batches of the writes that succeeded
 		if len(group) == 1 {
 			// Alone: no savepoint, and its own context (an import stops when it is
 			// interrupted); its error rolls back the transaction.
 			r := group[0]
-			r.panicked, r.err = run(tx.WithContext(r.ctx), r.fn)
+			w := &deferred{}
+			r.panicked, r.err = run(tx.WithContext(w.in(r.ctx)), r.fn)
 			if r.panicked != nil {
 				return errPanicked
 			}
-			return r.err
+			if r.err != nil {
+				return r.err
+			}
+			if r.err = w.flush(tx.WithContext(r.ctx)); r.err != nil {
+				return r.err
+			}
+			return nil
 		}
 		for _, r := range group {
 			if err := r.ctx.Err(); err != nil {
@@ -179,7 +202,11 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 			if err := tx.Exec("SAVEPOINT folio_write").Error; err != nil {
 				return err
 			}
-			r.panicked, r.err = run(tx.WithContext(context.WithoutCancel(r.ctx)), r.fn)
+			w := &deferred{}
+			r.panicked, r.err = run(tx.WithContext(w.in(context.WithoutCancel(r.ctx))), r.fn)
+			if r.err == nil && r.panicked == nil {
+				done.adds = append(done.adds, w.adds...)
+			}
 			ends := []string{"RELEASE folio_write"}
 			if r.err != nil || r.panicked != nil {
 				ends = []string{"ROLLBACK TO folio_write", "RELEASE folio_write"}
@@ -193,7 +220,8 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 				}
 			}
 		}
-		return nil
+		// After every savepoint: SQLite's FTS5 writes its pending entries out at each one.
+		return done.flush(tx)
 	})
 	if err != nil {
 		// The transaction failed (to begin, to lock, to commit, or it was lost): nothing of
@@ -227,4 +255,110 @@ func deleteRequest(rs []*writeRequest, r *writeRequest) []*writeRequest {
 		}
 	}
 	return rs
+}
+
+// A Batch gathers values that the writes of a transaction add, and hands them to its flush
+// function once, at the end of the transaction: after the last write of its group (see Write),
+// just before the commit. Work that many writes need then runs once for all of them, in the
+// same transaction. It was made for the search index: SQLite's FTS5 writes the entries it
+// holds in memory out to the index at every savepoint, one for each write of a group, and
+// merges what it wrote; measured with make bench, scenario (e).
+//
+// Until then the work waits: the writes of the transaction do not see it (a write that follows
+// another in a group does not find the other's items in the search index), which is why a
+// batch suits work that nothing in a write reads back. A value added more than once in a
+// transaction is flushed once. What a write adds and then rolls back (its error, or a nested
+// Write's) is not flushed. An error of flush rolls back the transaction, every write of the
+// group with it. Flushes run in the order of their batches' first values. Outside a
+// transaction of Write, Add flushes its value at once.
+type Batch[T comparable] struct {
+	flush func(tx *gorm.DB, vs []T) error
+}
+
+// NewBatch returns a Batch that flushes its values with flush.
+func NewBatch[T comparable](flush func(tx *gorm.DB, vs []T) error) *Batch[T] {
+	return &Batch[T]{flush: flush}
+}
+
+// Add adds v to the batch of tx's transaction.
+func (b *Batch[T]) Add(tx *gorm.DB, v T) error {
+	w := deferredOf(tx)
+	if w == nil {
+		return b.flush(tx, []T{v})
+	}
+	w.adds = append(w.adds, deferredAdd{b: b, v: v})
+	return nil
+}
+
+func (b *Batch[T]) flushAny(tx *gorm.DB, vs []any) error {
+	ts := make([]T, len(vs))
+	for i, v := range vs {
+		ts[i] = v.(T)
+	}
+	return b.flush(tx, ts)
+}
+
+// batch is a Batch of any type.
+type batch interface {
+	flushAny(tx *gorm.DB, vs []any) error
+}
+
+// deferred is what the writes of a transaction added to batches, in order.
+type deferred struct{ adds []deferredAdd }
+
+type deferredAdd struct {
+	b batch
+	v any
+}
+
+type deferredKey struct{}
+
+// in returns ctx carrying w, for the statements of a write.
+func (w *deferred) in(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredKey{}, w)
+}
+
+// deferredOf returns the batches of tx's write, nil outside a transaction of Write.
+func deferredOf(tx *gorm.DB) *deferred {
+	if tx.Statement == nil || tx.Statement.Context == nil {
+		return nil
+	}
+	w, _ := tx.Statement.Context.Value(deferredKey{}).(*deferred)
+	return w
+}
+
+func (w *deferred) len() int {
+	if w == nil {
+		return 0
+	}
+	return len(w.adds)
+}
+
+func (w *deferred) truncate(n int) {
+	if w != nil {
+		w.adds = w.adds[:n]
+	}
+}
+
+// flush hands each batch its values, without repeats.
+func (w *deferred) flush(tx *gorm.DB) error {
+	var order []batch
+	values := map[batch][]any{}
+	seen := map[deferredAdd]bool{}
+	for _, a := range w.adds {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		if _, ok := values[a.b]; !ok {
+			order = append(order, a.b)
+		}
+		values[a.b] = append(values[a.b], a.v)
+	}
+	for _, b := range order {
+		if err := b.flushAny(tx, values[b]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -238,3 +238,115 @@ func TestWritersThatGiveUpDoNotStopTheQueue(t *testing.T) {
 		t.Fatalf("a write afterwards = %v", err)
 	}
 }
+
+// TestBatchesFlushAtTheEnd: the values that the writes of a group add to a batch reach its
+// flush once, after the last write and before the commit, in the same transaction; without
+// repeats, and without what a failed write or a rolled-back nested write added. Outside a
+// write transaction a value is flushed at once; a flush that fails fails the transaction.
+func TestBatchesFlushAtTheEnd(t *testing.T) {
+	db, q := openWriteTest(t)
+	type flushed struct {
+		values  []string
+		inside  int // rows the flush saw in its transaction
+		outside int // rows committed, seen from another connection meanwhile
+	}
+	var flushes []flushed
+	b := NewBatch(func(tx *gorm.DB, vs []string) error {
+		f := flushed{values: vs}
+		tx.Raw("SELECT count(*) FROM wt").Scan(&f.inside)
+		db.Raw("SELECT count(*) FROM wt").Scan(&f.outside)
+		flushes = append(flushes, f)
+		if slices.Contains(vs, "bad") {
+			return errors.New("bad value")
+		}
+		return nil
+	})
+	insert := func(tx *gorm.DB, n int, adds ...string) error {
+		for _, v := range adds {
+			if err := b.Add(tx, v); err != nil {
+				return err
+			}
+		}
+		return tx.Exec("INSERT INTO wt (n) VALUES (?)", n).Error
+	}
+
+	// A group: the first write holds the writer until the others wait behind it.
+	release, started := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- Write(t.Context(), db, func(tx *gorm.DB) error {
+			close(started)
+			<-release
+			return insert(tx, 0, "z")
+		})
+	}()
+	<-started
+	writes := []func(tx *gorm.DB) error{
+		func(tx *gorm.DB) error { return insert(tx, 1, "a") },
+		func(tx *gorm.DB) error { return insert(tx, 2, "b", "a") },
+		func(tx *gorm.DB) error {
+			_ = insert(tx, 3, "c")
+			return errors.New("three fails")
+		},
+		func(tx *gorm.DB) error {
+			if err := insert(tx, 4, "d"); err != nil {
+				return err
+			}
+			// A nested write that fails: its value goes with its savepoint.
+			_ = Write(t.Context(), tx, func(tx *gorm.DB) error {
+				_ = insert(tx, 40, "e")
+				return errors.New("nested fails")
+			})
+			return insert(tx, 41, "f")
+		},
+	}
+	errs := make([]error, len(writes))
+	var wg sync.WaitGroup
+	for i, fn := range writes {
+		wg.Go(func() { errs[i] = Write(t.Context(), db, fn) })
+		for {
+			q.mu.Lock()
+			n := len(q.waiting)
+			q.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || errs[1] != nil || errs[2] == nil || errs[3] != nil {
+		t.Fatalf("writes = %v, want only the third to fail", errs)
+	}
+	want := []flushed{
+		{values: []string{"z"}, inside: 1, outside: 0},
+		{values: []string{"a", "b", "d", "f"}, inside: 5, outside: 1},
+	}
+	if fmt.Sprint(flushes) != fmt.Sprint(want) {
+		t.Errorf("flushes = %v, want %v: each transaction's values once, after its writes, before its commit", flushes, want)
+	}
+
+	// Outside a write transaction: at once.
+	flushes = nil
+	if err := b.Add(db, "now"); err != nil {
+		t.Fatal(err)
+	}
+	if len(flushes) != 1 || fmt.Sprint(flushes[0].values) != "[now]" {
+		t.Errorf("Add outside a write transaction flushed %v, want [now] at once", flushes)
+	}
+
+	// A flush that fails rolls the transaction back.
+	err := Write(t.Context(), db, func(tx *gorm.DB) error { return insert(tx, 9, "bad") })
+	if err == nil || err.Error() != "bad value" {
+		t.Errorf("a write whose flush fails = %v, want the flush's error", err)
+	}
+	var rows []int
+	db.Raw("SELECT n FROM wt ORDER BY n").Scan(&rows)
+	if fmt.Sprint(rows) != "[0 1 2 4 41]" {
+		t.Errorf("committed %v, want [0 1 2 4 41]: nothing of the write whose flush failed", rows)
+	}
+}
