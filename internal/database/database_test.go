@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,8 +45,38 @@ func pragma(t *testing.T, conn *sql.Conn, name string) string {
 	return v
 }
 
+// plan is the query plan of a statement on a connection, with its arguments bound.
+func plan(t *testing.T, conn *sql.Conn, query string, args ...any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(steps)
+}
+
+// TestOpenConfiguresEveryConnection: every connection of both pools has the settings of Open,
+// and plans a statement without looking at the values bound to it (sqlite.go): the partial
+// index serves a = 'x' written into the SQL, and a = ? whatever is bound (else SQLite would
+// prepare the statement again each time it is run with another value).
 func TestOpenConfiguresEveryConnection(t *testing.T) {
 	db := openTest(t)
+	if err := db.Exec("CREATE TABLE t (a TEXT, b INTEGER); CREATE INDEX t_x ON t (b) WHERE a = 'x'").Error; err != nil {
+		t.Fatal(err)
+	}
 	ps := pools(db)
 	if len(ps) != 2 {
 		t.Fatalf("pools() = %d pools; want writer and reader", len(ps))
@@ -72,6 +103,13 @@ func TestOpenConfiguresEveryConnection(t *testing.T) {
 			wantQueryOnly := map[int]string{0: "0", 1: "1"}[i]
 			if got := pragma(t, c, "query_only"); got != wantQueryOnly {
 				t.Errorf("pool %d conn %d: PRAGMA query_only = %s, want %s", i, j, got, wantQueryOnly)
+			}
+			const query = "SELECT b FROM t WHERE a = ? ORDER BY b"
+			literal := plan(t, c, "SELECT b FROM t WHERE a = 'x' ORDER BY b")
+			boundX, boundY := plan(t, c, query, "x"), plan(t, c, query, "y")
+			if !strings.Contains(literal, "t_x") || boundX != boundY {
+				t.Errorf("pool %d conn %d: plans %s with 'x' written in, %s with 'x' bound, %s with 'y' bound; want the index for 'x' written in, and one plan whatever is bound",
+					i, j, literal, boundX, boundY)
 			}
 		}
 		for _, c := range conns {
