@@ -31,17 +31,39 @@ func openWriteTest(t *testing.T) (*gorm.DB, *writeQueue) {
 	return db, v.(*writeQueue)
 }
 
+// holdWriter starts a write that holds the writer, so that the writes after it queue, and
+// returns once it has begun. release lets it run fn and end, and returns its error.
+func holdWriter(t *testing.T, db *gorm.DB, fn func(tx *gorm.DB) error) (release func() error) {
+	t.Helper()
+	released, started := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Write(t.Context(), db, func(tx *gorm.DB) error {
+			close(started)
+			<-released
+			return fn(tx)
+		})
+	}()
+	<-started
+	return func() error {
+		close(released)
+		return <-done
+	}
+}
+
+// queued is the number of writes waiting for their transaction.
+func (q *writeQueue) queued() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.waiting)
+}
+
 // TestWritesCommitInGroups: writes that arrive while a write transaction runs are committed
 // together by the next one, each in its own savepoint: each sees those before it in the group,
 // nobody outside sees any before the group commits, an error or a panic undoes its own write
 // only, and a write whose context ends while it waits does not run.
 func TestWritesCommitInGroups(t *testing.T) {
 	db, q := openWriteTest(t)
-	waiting := func() int {
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		return len(q.waiting)
-	}
 	committed := func() int {
 		var n int
 		if err := db.Raw("SELECT count(*) FROM wt").Scan(&n).Error; err != nil {
@@ -51,16 +73,7 @@ func TestWritesCommitInGroups(t *testing.T) {
 	}
 
 	// The first write holds the writer until the others wait behind it.
-	release, started := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- Write(t.Context(), db, func(tx *gorm.DB) error {
-			close(started)
-			<-release
-			return tx.Exec("INSERT INTO wt (n) VALUES (0)").Error
-		})
-	}()
-	<-started
+	release := holdWriter(t, db, func(tx *gorm.DB) error { return tx.Exec("INSERT INTO wt (n) VALUES (0)").Error })
 
 	const n = 6
 	type outcome struct {
@@ -101,19 +114,18 @@ func TestWritesCommitInGroups(t *testing.T) {
 				return nil
 			})
 		})
-		for waiting() < i {
+		for q.queued() < i {
 			time.Sleep(time.Millisecond)
 		}
 	}
 	cancel() // the fifth, still waiting, gives up
-	for waiting() != n-1 {
+	for q.queued() != n-1 {
 		time.Sleep(time.Millisecond)
 	}
-	close(release)
-	wg.Wait()
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
+	wg.Wait()
 	close(outcomes)
 	close(ran)
 	got := map[int]outcome{}
@@ -191,13 +203,7 @@ func TestAWriteOfAGroupThatEndsItsOwnStatements(t *testing.T) {
 						return tx.WithContext(ctx).Raw(tc.query).Scan(&n).Error
 					})
 				})
-				for {
-					q.mu.Lock()
-					n := len(q.waiting)
-					q.mu.Unlock()
-					if n == i+1 {
-						break
-					}
+				for q.queued() != i+1 {
 					time.Sleep(time.Millisecond)
 				}
 			}
@@ -271,16 +277,7 @@ func TestBatchesFlushAtTheEnd(t *testing.T) {
 	}
 
 	// A group: the first write holds the writer until the others wait behind it.
-	release, started := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		first <- Write(t.Context(), db, func(tx *gorm.DB) error {
-			close(started)
-			<-release
-			return insert(tx, 0, "z")
-		})
-	}()
-	<-started
+	release := holdWriter(t, db, func(tx *gorm.DB) error { return insert(tx, 0, "z") })
 	writes := []func(tx *gorm.DB) error{
 		func(tx *gorm.DB) error { return insert(tx, 1, "a") },
 		func(tx *gorm.DB) error { return insert(tx, 2, "b", "a") },
@@ -304,21 +301,14 @@ func TestBatchesFlushAtTheEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, fn := range writes {
 		wg.Go(func() { errs[i] = Write(t.Context(), db, fn) })
-		for {
-			q.mu.Lock()
-			n := len(q.waiting)
-			q.mu.Unlock()
-			if n == i+1 {
-				break
-			}
+		for q.queued() != i+1 {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	close(release)
-	wg.Wait()
-	if err := <-first; err != nil {
+	if err := release(); err != nil {
 		t.Fatal(err)
 	}
+	wg.Wait()
 	if errs[0] != nil || errs[1] != nil || errs[2] == nil || errs[3] != nil {
 		t.Fatalf("writes = %v, want only the third to fail", errs)
 	}
