@@ -243,7 +243,7 @@ func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
 		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
 			t.Fatal(err)
 		}
-		text := queryPlan(t, f.db, f.db.ToSQL(func(tx *gorm.DB) *gorm.DB { return f.store.searchWindow(tx, f.author, q, now).Find(&[]Item{}) }))
+		text := queryPlan(t, f.db, func(tx *gorm.DB) *gorm.DB { return f.store.searchWindow(tx, f.author, q, now).Find(&[]Item{}) })
 		if !strings.HasPrefix(text, "SCAN items_fts VIRTUAL TABLE") || strings.Contains(text, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("%+v: the window is not read from the index newest first:\n%s", q, text)
 		}
