@@ -40,6 +40,8 @@ type dialect interface {
 	indexItemsSQL() string
 	unindexItemsSQL() string
 	unindexAllSQL() string
+	// tagListSQL is the slugs of the tags of the item i, in their order, joined by commas.
+	tagListSQL() string
 	// fieldEquals is the condition that an item's field name equals value.
 	fieldEquals(name string, value any) (string, []any)
 	// listedTags is item_tags AS t, read through its index of listed items by publication time
@@ -104,6 +106,10 @@ func (sqliteDialect) unindexItemsSQL() string {
 }
 
 func (sqliteDialect) unindexAllSQL() string { return "DELETE FROM items_fts" }
+
+func (sqliteDialect) tagListSQL() string {
+	return "(SELECT group_concat(x.tag, ',' ORDER BY x.position) FROM item_tags x WHERE x.item_id = i.id)"
+}
 
 // The path is built from a field name the type defines ([a-z][a-z0-9_]*), never raw text.
 func (sqliteDialect) fieldEquals(name string, value any) (string, []any) {
@@ -206,6 +212,10 @@ func (postgresDialect) unindexItemsSQL() string {
 }
 
 func (postgresDialect) unindexAllSQL() string { return "DELETE FROM items_search" }
+
+func (postgresDialect) tagListSQL() string {
+	return "(SELECT string_agg(x.tag, ',' ORDER BY x.position) FROM item_tags x WHERE x.item_id = i.id)"
+}
 
 // Fields are stored as text (their bytes are the ETag's); compared as jsonb, a value equals
 // its JSON encoding: "Online", 3 (3.0 too), true.

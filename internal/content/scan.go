@@ -3,6 +3,7 @@ package content
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -81,6 +82,10 @@ func findItems(query *gorm.DB) ([]Item, error) {
 			assign = append(assign, nullable(&dest[n], &it.SearchRank))
 		case "search_snippet":
 			dest[n] = &it.SearchSnippet
+		case "tag_list":
+			var list sql.NullString
+			dest[n] = &list
+			assign = append(assign, func() { it.Tags = splitTagList(list.String) })
 		default:
 			return nil, fmt.Errorf("read items: unknown column %q", c)
 		}
@@ -96,6 +101,15 @@ func findItems(query *gorm.DB) ([]Item, error) {
 		items = append(items, it)
 	}
 	return items, rows.Err()
+}
+
+// splitTagList reads the column of an item's tags that tagListSQL makes: their slugs in
+// order, joined by commas (a slug has none), NULL or empty for none.
+func splitTagList(list string) []string {
+	if list == "" {
+		return []string{}
+	}
+	return strings.Split(list, ",")
 }
 
 // nullable points *dest at a holder for a column that may be NULL, and returns the func that
