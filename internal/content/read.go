@@ -303,7 +303,7 @@ func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
 		// The status is written into the SQL, not bound: then the index of published items
 		// may serve the list (SQLite plans a statement without looking at bound values).
 		db = db.Where("i.deleted_at IS NULL AND i.status = 'published'")
-	default:
+	default: // draft: ParseQuery admits no other status
 		db = db.Where("i.deleted_at IS NULL AND i.status = 'draft'")
 	}
 	if q.Status != "" || q.Trashed {

@@ -41,7 +41,8 @@ func init() {
 	// measured through the driver on the benchmark's database, and 17% of the server's CPU
 	// in make bench's scenario (a) (perf). What it gives up, a plan made for the values
 	// bound, Folio's queries do not rely on: the conditions that choose an index write their
-	// constants into the SQL (TestPlansDoNotDependOnBoundValues).
+	// constants into the SQL. TestOpenConfiguresEveryConnection checks the setting on every
+	// connection; content's TestListQueriesUseIndexes plans the lists with their values bound.
 	if rc := C.folioRegisterStablePlans(); rc != 0 {
 		panic(fmt.Sprintf("database: configure SQLite connections: error %d", int(rc)))
 	}
