@@ -211,7 +211,13 @@ func TestResponseCacheSeesEveryWrite(t *testing.T) {
 // published creates and publishes a news item with tags.
 func (f *itemsFixture) published(t *testing.T, title string, tags ...string) Item {
 	t.Helper()
-	it := f.newItem(t, f.editor, map[string]any{"title": title, "tags": append([]string{}, tags...)})
+	return f.publishedWith(t, map[string]any{"title": title, "tags": append([]string{}, tags...)})
+}
+
+// publishedWith creates an item from body (a news item unless it names a type) and publishes it.
+func (f *itemsFixture) publishedWith(t *testing.T, body map[string]any) Item {
+	t.Helper()
+	it := f.newItem(t, f.editor, body)
 	return decode[Item](t, f.act(t, f.editor, it, "publish", nil))
 }
 
@@ -333,8 +339,7 @@ func TestResponseCacheStaysWithinItsBudget(t *testing.T) {
 // chunks, over real HTTP: from the cache and not, anonymous and not, an item and a list page.
 func TestJSONBodiesCarryTheirLength(t *testing.T) {
 	f := newItemsFixture(t)
-	it := f.newItem(t, f.editor, map[string]any{"title": "Long", "body": strings.Repeat("A paragraph of the body, long enough. ", 24)})
-	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
+	it := f.publishedWith(t, map[string]any{"title": "Long", "body": strings.Repeat("A paragraph of the body, long enough. ", 24)})
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 
@@ -362,8 +367,7 @@ func TestJSONBodiesCarryTheirLength(t *testing.T) {
 // something missing, and a 304 for a matching If-None-Match. A route without GET refuses it.
 func TestHeadAnswersAsGet(t *testing.T) {
 	f := newItemsFixture(t)
-	it := f.newItem(t, f.editor, map[string]any{"title": "Headed", "body": "Some text."})
-	it = decode[Item](t, f.act(t, f.editor, it, "publish", nil))
+	it := f.publishedWith(t, map[string]any{"title": "Headed", "body": "Some text."})
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	for _, c := range []struct{ path, token string }{

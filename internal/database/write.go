@@ -342,6 +342,9 @@ func (w *deferred) truncate(n int) {
 
 // flush hands each batch its values, without repeats.
 func (w *deferred) flush(tx *gorm.DB) error {
+	if len(w.adds) == 0 {
+		return nil // most writes: nothing deferred
+	}
 	var order []batch
 	values := map[batch][]any{}
 	seen := map[deferredAdd]bool{}
