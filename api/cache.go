@@ -3,7 +3,6 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -75,7 +74,7 @@ func setNextLink(c echo.Context, param, value string) {
 // versionedJSON encodes a resource with its entity tag "v<version>.<digest of the body>": If-Match
 // compares the version; the digest makes the tag change whenever the representation does.
 func versionedJSON(v any, version int64) ([]byte, string, error) {
-	body, err := json.Marshal(v)
+	body, err := marshalJSON(v)
 	if err != nil {
 		return nil, "", err
 	}

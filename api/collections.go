@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -130,7 +129,7 @@ func listCollections(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			last = cs[i].Key
 		}
 		list.Meta = pageMeta(c, limit, more, last)
-		body, err := json.Marshal(list)
+		body, err := marshalJSON(list)
 		if err != nil {
 			return err
 		}

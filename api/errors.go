@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -113,7 +112,7 @@ func writeProblem(c echo.Context, p *Problem) error {
 	if p.Status == http.StatusUnauthorized && h.Get(echo.HeaderWWWAuthenticate) == "" {
 		h.Set(echo.HeaderWWWAuthenticate, `Bearer realm="folio"`)
 	}
-	body, err := json.Marshal(p)
+	body, err := marshalJSON(p)
 	if err != nil {
 		return err
 	}

@@ -259,7 +259,7 @@ func listBody(c echo.Context, page *content.Page, q content.Query) ([]byte, erro
 // order of their names).
 func marshalList(list ItemList, sel []string) ([]byte, error) {
 	if len(sel) == 0 {
-		return json.Marshal(list)
+		return marshalJSON(list)
 	}
 	names := slices.Clone(sel)
 	slices.Sort(names)
@@ -274,7 +274,7 @@ func marshalList(list ItemList, sel []string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	meta, err := json.Marshal(list.Meta)
+	meta, err := marshalJSON(list.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func writeSelected(b *bytes.Buffer, it reflect.Value, names []string) error {
 		if p.omitEmpty && v.Kind() == reflect.Pointer && v.IsNil() {
 			continue
 		}
-		enc, err := json.Marshal(v.Interface())
+		enc, err := marshalJSON(v.Interface())
 		if err != nil {
 			return err
 		}

@@ -510,7 +510,7 @@ func TestSelectedPropertiesAreTheItemsOwn(t *testing.T) {
 	reference := func(list ItemList, sel []string) []byte {
 		data := make([]map[string]json.RawMessage, len(list.Data))
 		for i, it := range list.Data {
-			b, _ := json.Marshal(it)
+			b, _ := marshalJSON(it)
 			var all map[string]json.RawMessage
 			_ = json.Unmarshal(b, &all)
 			data[i] = map[string]json.RawMessage{}
@@ -520,7 +520,7 @@ func TestSelectedPropertiesAreTheItemsOwn(t *testing.T) {
 				}
 			}
 		}
-		b, _ := json.Marshal(struct {
+		b, _ := marshalJSON(struct {
 			Data []map[string]json.RawMessage `json:"data"`
 			Meta ItemListMeta                 `json:"meta"`
 		}{data, list.Meta})
@@ -542,6 +542,34 @@ func TestSelectedPropertiesAreTheItemsOwn(t *testing.T) {
 		if want := reference(list, sel); !bytes.Equal(got, want) {
 			t.Errorf("select %v:\n got %s\nwant %s", sel, got, want)
 		}
+	}
+}
+
+// TestResponsesKeepHTMLCharacters: <, > and & come out as themselves, not as \u003c, \u003e
+// and \u0026, in an item read alone, in a list (whole and selected) and in a client's own
+// write's answer: the same JSON, shorter.
+func TestResponsesKeepHTMLCharacters(t *testing.T) {
+	f := newItemsFixture(t)
+	it := f.newItem(t, f.editor, map[string]any{"title": "Tom & Jerry", "slug": "tom-and-jerry", "summary": "a <b> tag", "body": "**bold** & <i>"})
+	f.act(t, f.editor, it, "publish", nil)
+	for _, path := range []string{"/api/v1/items/" + it.ID, "/api/v1/types/news/items/tom-and-jerry", "/api/v1/items", "/api/v1/items?select=title,summary,body_html"} {
+		rec := f.send(t, "GET", path, "", nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
+		body := rec.Body.String()
+		for _, want := range []string{`"title":"Tom & Jerry"`, `"summary":"a <b> tag"`, `<strong>bold</strong> &amp;`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("GET %s: no %s in %s", path, want, body)
+			}
+		}
+		if strings.Contains(body, `\u00`) {
+			t.Errorf("GET %s escapes HTML characters: %s", path, body)
+		}
+	}
+	rec := f.send(t, "PATCH", "/api/v1/items/"+it.ID, f.editor, map[string]any{"title": "Tom > Jerry"}, "If-Match", etag(it.Version+1))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"title":"Tom > Jerry"`) {
+		t.Errorf("PATCH = %d %s", rec.Code, rec.Body)
 	}
 }
 

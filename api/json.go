@@ -225,6 +225,30 @@ func nestedKeys(v json.RawMessage, t reflect.Type, path string) []FieldError {
 	return nil
 }
 
+// marshalJSON encodes a response body. Unlike json.Marshal it writes <, > and & as they are,
+// not as \u003c, \u003e and \u0026: every response is served as JSON with nosniff, never as
+// HTML, and the escapes made an item's body_html a fifth longer (a list page of 20 items was
+// 8% larger: 1,212 escapes of six bytes for one).
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// jsonSerializer is Echo's JSON serializer (for c.JSON) with the encoding of marshalJSON, so that
+// every response encodes strings the same way.
+type jsonSerializer struct{ echo.DefaultJSONSerializer }
+
+func (jsonSerializer) Serialize(c echo.Context, v any, _ string) error {
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
 // writeJSON sends body, a rendered JSON document, with its length. Without Content-Length,
 // net/http sends a body of more than 2 KB in chunks, ending with an empty chunk of its own: a
 // list page took three writes to the socket instead of two (strace), and one answered from the

@@ -110,7 +110,7 @@ func getRevision(items *content.Store) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		body, err := json.Marshal(revisionResponse(r))
+		body, err := marshalJSON(revisionResponse(r))
 		if err != nil {
 			return err
 		}

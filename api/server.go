@@ -25,6 +25,7 @@ import (
 func NewServer(cfg config.Config, logger *slog.Logger, reg *prometheus.Registry, deps Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = jsonSerializer{}
 	e.Logger.SetOutput(io.Discard) // everything worth logging goes through slog
 	e.HTTPErrorHandler = errorHandler(logger, cfg.BodyLimit)
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -90,7 +89,7 @@ func listTags(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			last = tags[i].Slug
 		}
 		list.Meta = pageMeta(c, limit, more, last)
-		body, err := json.Marshal(list)
+		body, err := marshalJSON(list)
 		if err != nil {
 			return err
 		}

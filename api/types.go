@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -156,7 +155,7 @@ func listTypes(items *content.Store, cache cachePolicy) echo.HandlerFunc {
 			last = types[i].Key
 		}
 		list.Meta = pageMeta(c, limit, more, last)
-		body, err := json.Marshal(list)
+		body, err := marshalJSON(list)
 		if err != nil {
 			return err
 		}

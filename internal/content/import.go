@@ -741,8 +741,7 @@ func (im *importer) prepareItem(e *entry) {
 			return
 		}
 	}
-	b, _ := json.Marshal(html)
-	it.FieldsHTML = string(b)
+	it.FieldsHTML = htmlFieldsJSON(html)
 	snap, err := json.Marshal(snapshotOf(it))
 	if err != nil {
 		e.err = err

@@ -133,7 +133,7 @@ func TestImportWritesWhatTheAPIWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	if it.Version != 3 || it.AuthorID != f.author.UserID || it.BodyHTML != "<p>Some <strong>bold</strong> text.</p>\n" ||
-		it.FieldsHTML != `{"abstract":"\u003cp\u003eAn \u003cem\u003eabstract\u003c/em\u003e.\u003c/p\u003e\n"}` || strings.Join(it.Tags, ",") != "annual,cooperatives" ||
+		it.FieldsHTML != `{"abstract":"<p>An <em>abstract</em>.</p>\n"}` || strings.Join(it.Tags, ",") != "annual,cooperatives" ||
 		it.CreatedAt.Format("2006-01-02") != "2024-12-01" {
 		t.Errorf("imported item = %+v", it)
 	}

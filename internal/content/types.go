@@ -449,11 +449,7 @@ func (v *typeView) checkFields(tx *gorm.DB, verr *validation.Error, it *Item, re
 			html[name] = old[name]
 		}
 	}
-	b, err := json.Marshal(html)
-	if err != nil {
-		return err
-	}
-	it.FieldsHTML = string(b)
+	it.FieldsHTML = htmlFieldsJSON(html)
 	if verr.Err() == nil {
 		it.Fields = utcDatetimes(it.Fields, v.check.defs)
 	}
@@ -487,4 +483,15 @@ func utcDatetimes(fields string, defs []FieldDef) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// htmlFieldsJSON is the fields_html of an item: its markdown fields' HTML by name, with <, > and
+// & written as they are (the API sends the column as it is, and encodes the rest of an item the
+// same way).
+func htmlFieldsJSON(html map[string]string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(html) // a map of strings always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }

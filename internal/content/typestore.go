@@ -1,11 +1,11 @@
 package content
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -359,11 +359,11 @@ func (s *Store) conformItems(tx *gorm.DB, a *Actor, key string, next []FieldDef,
 				html[d.Name] = oldHTML[d.Name]
 			}
 		}
-		b, _ := json.Marshal(html)
-		if fields == it.Fields && string(b) == cmp.Or(it.FieldsHTML, "{}") {
+		// Compared as values: a row may hold the same HTML written with \u003c escapes.
+		if fields == it.Fields && maps.Equal(html, oldHTML) {
 			continue
 		}
-		it.Fields, it.FieldsHTML = fields, string(b)
+		it.Fields, it.FieldsHTML = fields, htmlFieldsJSON(html)
 		changed = append(changed, it)
 	}
 	if err := loadTags(tx.Statement.Context, tx, changed); err != nil {
