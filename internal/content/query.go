@@ -57,6 +57,7 @@ type Query struct {
 	fieldFilters []fieldFilter // Fields, checked against the type and converted
 	exclude      []string      // item ids left out (a collection's pinned items)
 	orIDs        []string      // item ids let in whatever the type and tag filters say
+	fewAnyTags   bool          // TagsAny's tags have few listed items (byAnyTag)
 	ftsInFrom    bool          // the query's FROM has the search index already (searchWindow)
 	search       string        // a search's query for the engine, its relevance expression and
 	rank         string        // the expression's arguments (Store.prepareSearch)

@@ -80,6 +80,9 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 		// The list is read from its first tag's items: the one with the fewest.
 		q.Tags = s.tagSizes.rarestFirst(ctx, db, q.Tags, now)
 	}
+	if anyTagShape(q) {
+		q.fewAnyTags = s.tagSizes.atMost(ctx, db, q.TagsAny, fewAnyTagRows, now)
+	}
 	if err := s.prepareSearch(ctx, db, &q); err != nil {
 		return nil, err
 	}
@@ -176,6 +179,14 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 	if q.Desc {
 		dir = "DESC"
 	}
+	var after []any // the cursor's sort key and id
+	if c := q.Cursor; c != nil && q.Page == 0 {
+		key, err := cursorKey(q.Sort, c.Key)
+		if err != nil {
+			return nil, err
+		}
+		after = []any{key, c.ID}
+	}
 	var query *gorm.DB
 	switch {
 	case q.Q != "" && q.Sort == SortRelevance:
@@ -188,24 +199,24 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 			columns += ", " + q.rank + " AS search_rank"
 			args = q.rankArgs
 		}
-		query = s.filter(from(db, q), a, q, now).Select(columns, args...)
+		source := from(db, q)
+		if byAnyTag(q) {
+			source = s.anyTagRows(db, q, now, after)
+		}
+		query = s.filter(source, a, q, now).Select(columns, args...)
 	}
 	id := idExpr(q)
 	query = query.Joins("JOIN users u ON u.id = i.author_id").Order(fmt.Sprintf("%s %s, %s %s", expr, dir, id, dir))
 	if q.Page > 0 {
 		return query.Offset((q.Page - 1) * q.Limit).Limit(q.Limit), nil
 	}
-	if c := q.Cursor; c != nil {
-		key, err := cursorKey(q.Sort, c.Key)
-		if err != nil {
-			return nil, err
-		}
+	if after != nil {
 		cmp := ">"
 		if q.Desc {
 			cmp = "<"
 		}
 		// A row-value comparison, which SQLite answers from the (key, id) index.
-		query = query.Where(fmt.Sprintf("(%s, %s) %s (?, ?)", expr, id, cmp), key, c.ID)
+		query = query.Where(fmt.Sprintf("(%s, %s) %s (?, ?)", expr, id, cmp), after...)
 	}
 	return query.Limit(q.Limit + 1), nil
 }
@@ -292,7 +303,7 @@ func (s *Store) filter(db *gorm.DB, a *Actor, q Query, now time.Time) *gorm.DB {
 		db = db.Where("i.deleted_at IS NOT NULL")
 	case q.Status == "":
 		db = db.Where(publicSQL, nowArg)
-		if byTag(q) {
+		if fromTags(q) {
 			// The same, from the copies beside the tag (migrations 00007 and 00008): a
 			// candidate that is not public is passed over without reading its row in items.
 			db = db.Where("tp.published_at <= @now AND (tp.unpublish_at IS NULL OR tp.unpublish_at > @now)", nowArg)
@@ -332,7 +343,7 @@ func (s *Store) matching(db *gorm.DB, q Query) *gorm.DB {
 		db = db.Where("i.author_id = ?", q.Author)
 	}
 	published := "i.published_at"
-	if byTag(q) {
+	if fromTags(q) {
 		published = "tp.published_at" // the same for the items that the list may show
 	}
 	if q.PublishedAfter != nil {
@@ -432,6 +443,57 @@ func byTag(q Query) bool {
 	return len(q.Tags) > 0 && q.Q == "" && q.Status == "" && !q.Trashed && q.Sort == "published_at" && len(q.orIDs) == 0
 }
 
+// fewAnyTagRows is the most rows of listed items that the tags of a tag_any list may have
+// together for the list to be read from those rows (byAnyTag), where the other way reads all
+// published items newest first, testing each one's tags: a page then costs as many candidates as
+// come before its items, about the page's size over the share of items the tags have, and all
+// of them when no item has the tags. Measured on 100,000 items, a page over HTTP: a tag that no
+// item has, 62-130 ms against 2 ms; four tags with 4,996 rows, 3.0 ms against 2.0 ms.
+var fewAnyTagRows int64 = 5000 // a variable for tests
+
+// byAnyTag reports whether q's list is read from the rows of its tag_any tags in the
+// item_tags_published index (anyTagRows): a public list by date whose other filters that index
+// answers alone (types, publication times, the cursor), and whose tags have few listed items.
+func byAnyTag(q Query) bool { return q.fewAnyTags && anyTagShape(q) }
+
+// anyTagShape reports whether q is a list that byAnyTag could read, its tags' sizes aside.
+func anyTagShape(q Query) bool {
+	return len(q.TagsAny) > 0 && len(q.Tags) == 0 && q.Q == "" && q.Status == "" && !q.Trashed && q.Sort == "published_at" &&
+		q.Page == 0 && q.Author == "" && len(q.Fields) == 0 && len(q.fieldFilters) == 0 && len(q.exclude) == 0 && len(q.orIDs) == 0
+}
+
+// fromTags reports whether q's list reads its candidates as tp, rows of item_tags (byTag or
+// byAnyTag), and tests them with the copies of the item's type and times they hold.
+func fromTags(q Query) bool { return byTag(q) || byAnyTag(q) }
+
+// anyTagRows is the FROM of a list by byAnyTag: the page's worth of its tags' rows past the
+// cursor that q's filters keep, from the index alone, one row an item (an item with two of the
+// tags has the same copies under each), and the items they name.
+func (s *Store) anyTagRows(db *gorm.DB, q Query, now time.Time, cursor []any) *gorm.DB {
+	dir, cmp := "ASC", ">"
+	if q.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	rows := db.Session(&gorm.Session{NewDB: true}).Table(s.d.listedTags()).
+		Distinct("t.item_id, t.published_at, t.type, t.unpublish_at").
+		Where("t.tag IN ? AND t.published_at IS NOT NULL", q.TagsAny).
+		Where("t.published_at <= ? AND (t.unpublish_at IS NULL OR t.unpublish_at > ?)", now, now)
+	if len(q.Types) > 0 {
+		rows = rows.Where("t.type IN ?", q.Types)
+	}
+	if q.PublishedAfter != nil {
+		rows = rows.Where("t.published_at > ?", *q.PublishedAfter)
+	}
+	if q.PublishedBefore != nil {
+		rows = rows.Where("t.published_at < ?", *q.PublishedBefore)
+	}
+	if cursor != nil {
+		rows = rows.Where("(t.published_at, t.item_id) "+cmp+" (?, ?)", cursor...)
+	}
+	rows = rows.Order("t.published_at " + dir + ", t.item_id " + dir).Limit(q.Limit + 1)
+	return db.Table("(?) AS tp CROSS JOIN items AS i", rows).Where("i.id = tp.item_id")
+}
+
 // from is the FROM of a list of q: its items, or its first tag's (byTag). CROSS JOIN keeps the
 // tag's index the outer loop on SQLite; the join's condition is in the WHERE, since
 // PostgreSQL takes no ON after a CROSS JOIN.
@@ -445,7 +507,7 @@ func from(db *gorm.DB, q Query) *gorm.DB {
 // idExpr is the SQL of the id that breaks ties of q's sort key: the same column as the index
 // the list is read from has, so that SQLite reads it in order.
 func idExpr(q Query) string {
-	if byTag(q) {
+	if fromTags(q) {
 		return "tp.item_id"
 	}
 	return "i.id"
@@ -458,7 +520,7 @@ func sortExpr(q Query) string {
 	if q.Sort == SortRelevance {
 		return "m.search_rank" // the search window's (listQuery)
 	}
-	if byTag(q) {
+	if fromTags(q) {
 		return "tp.published_at" // the item's, copied beside its tags (migration 00007)
 	}
 	if q.Sort == "published_at" && (q.Status == "draft" || q.Status == "any" || q.Trashed) {
@@ -580,7 +642,7 @@ func (s *Store) CountItems(ctx context.Context) (int64, error) {
 func typeAndTags(db *gorm.DB, q Query, d dialect) (*gorm.DB, bool) {
 	any := false
 	item, typ, published := "i.id", "i.type", "i.published_at"
-	if byTag(q) {
+	if fromTags(q) {
 		item, typ, published = "tp.item_id", "tp.type", "tp.published_at"
 	}
 	// hasTag is the test that an item has one of some tags. In a public list every item is
