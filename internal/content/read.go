@@ -136,7 +136,7 @@ func (s *Store) searchWindow(db *gorm.DB, a *Actor, q Query, now time.Time) *gor
 		items = s.d.listedItems()
 	}
 	return s.filter(db.Session(&gorm.Session{NewDB: true}).Table(s.d.searchIndex()+" CROSS JOIN "+items).Where(s.d.searchOn()), a, q, now).
-		Select("i.seq AS seq, "+q.rank+" AS search_rank", q.rankArgs...).Order(s.d.searchNewest()).Limit(rankedMatches)
+		Select("i.seq AS seq, i.id AS id, "+q.rank+" AS search_rank", q.rankArgs...).Order(s.d.searchNewest()).Limit(rankedMatches)
 }
 
 // countItems counts the items of q; for a search by relevance, those in the search window.
@@ -190,8 +190,21 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 	var query *gorm.DB
 	switch {
 	case q.Q != "" && q.Sort == SortRelevance:
-		// Ranked within the search window (rankedMatches): the window's rows, then their items.
-		query = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Joins("JOIN items i ON i.seq = m.seq").
+		// Ranked within the search window (rankedMatches): the window's rows sorted and cut to
+		// the page, then their items. Joined before the cut, every match in the window was read
+		// whole and went through the sort, to keep a page of them.
+		ranked := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS w", s.searchWindow(db, a, q, now)).
+			Select("w.seq, w.id, w.search_rank").Order(fmt.Sprintf("w.search_rank %s, w.id %s", dir, dir))
+		switch {
+		case q.Page > 0:
+			ranked = ranked.Limit(q.Page * q.Limit) // the outer query skips to the page
+		case after != nil:
+			cmp := map[bool]string{true: "<", false: ">"}[q.Desc]
+			ranked = ranked.Where("(w.search_rank, w.id) "+cmp+" (?, ?)", after...).Limit(q.Limit + 1)
+		default:
+			ranked = ranked.Limit(q.Limit + 1)
+		}
+		query = db.Table("(?) AS m", ranked).Joins("JOIN items i ON i.seq = m.seq").
 			Select(listColumns(q) + ", m.search_rank")
 	default:
 		columns, args := listColumns(q), []any(nil)

@@ -254,6 +254,33 @@ func TestSearchWindowReadsMatchesNewestFirst(t *testing.T) {
 	}
 }
 
+// TestSearchReadsThePagesItemsOnly: a page by relevance sorts the window's matches by their rank
+// and cuts them to the page before it reads their items. Sorted after the join, every match in the
+// window was read whole (its body among the rest) and went through the sort, to keep 21.
+func TestSearchReadsThePagesItemsOnly(t *testing.T) {
+	dbtest.SQLiteOnly(t) // a query plan of SQLite's
+	f := searchFixture(t)
+	now := f.clock.Now()
+	after := &Cursor{Sort: "relevance", Key: "-1.5", ID: "0193d5b4-0000-7000-8000-000000000000"}
+	for _, q := range []Query{{}, {Cursor: after}, {Page: 3}, {Desc: true}} {
+		q.Q, q.Sort, q.Limit = "cooperatives", SortRelevance, 20
+		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
+			t.Fatal(err)
+		}
+		text := queryPlan(t, f.db, func(tx *gorm.DB) *gorm.DB {
+			lq, err := f.store.listQuery(tx, nil, q, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return lq.Find(&[]Item{})
+		})
+		sorted, read := strings.Index(text, "SCAN w\nUSE TEMP B-TREE FOR ORDER BY"), strings.Index(text, "SEARCH i USING INTEGER PRIMARY KEY")
+		if sorted < 0 || read < sorted {
+			t.Errorf("%+v: items are read before the matches are cut to the page:\n%s", q, text)
+		}
+	}
+}
+
 // TestSearchRanksTheNewestMatches: past rankedMatches matches, the newest are ranked, and a
 // numbered page counts those.
 func TestSearchRanksTheNewestMatches(t *testing.T) {
