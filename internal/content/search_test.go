@@ -281,6 +281,27 @@ func TestSearchReadsThePagesItemsOnly(t *testing.T) {
 	}
 }
 
+// TestCountPhraseAsTheIndexCounts: a word's count of items, read from the index's list of words
+// for a word of ASCII letters (in any case), counted by matching otherwise, is the number of
+// items that the phrase matches.
+func TestCountPhraseAsTheIndexCounts(t *testing.T) {
+	dbtest.SQLiteOnly(t) // FTS5's counts
+	f := searchFixture(t)
+	for _, p := range []string{`"cooperatives"`, `"Cooperatives"`, `"COOPÉRATIVES"`, `"coopératives"`, `"cooperative"`, `"dili"`, `"nowhere"`, `"coop"*`, `"timor" "leste"`, `"c"`} {
+		got, err := f.store.countPhrase(t.Context(), f.db, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		if err := f.db.Raw("SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", p).Scan(&want).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got != want || (p == `"Cooperatives"` && got != 4) {
+			t.Errorf("countPhrase(%s) = %d, want %d", p, got, want)
+		}
+	}
+}
+
 // TestSearchRanksTheNewestMatches: past rankedMatches matches, the newest are ranked, and a
 // numbered page counts those.
 func TestSearchRanksTheNewestMatches(t *testing.T) {
