@@ -175,9 +175,9 @@ func listColumns(q Query) string {
 // In cursor mode it asks for one item more than the page, to learn whether more follow.
 func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.DB, error) {
 	expr := sortExpr(q)
-	dir := "ASC"
+	dir, cmp := "ASC", ">"
 	if q.Desc {
-		dir = "DESC"
+		dir, cmp = "DESC", "<"
 	}
 	var after []any // the cursor's sort key and id
 	if c := q.Cursor; c != nil && q.Page == 0 {
@@ -199,7 +199,6 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		case q.Page > 0:
 			ranked = ranked.Limit(q.Page * q.Limit) // the outer query skips to the page
 		case after != nil:
-			cmp := map[bool]string{true: "<", false: ">"}[q.Desc]
 			ranked = ranked.Where("(w.search_rank, w.id) "+cmp+" (?, ?)", after...).Limit(q.Limit + 1)
 		default:
 			ranked = ranked.Limit(q.Limit + 1)
@@ -224,10 +223,6 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		return query.Offset((q.Page - 1) * q.Limit).Limit(q.Limit), nil
 	}
 	if after != nil {
-		cmp := ">"
-		if q.Desc {
-			cmp = "<"
-		}
 		// A row-value comparison, which SQLite answers from the (key, id) index.
 		query = query.Where(fmt.Sprintf("(%s, %s) %s (?, ?)", expr, id, cmp), after...)
 	}
