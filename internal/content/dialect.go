@@ -53,6 +53,9 @@ type dialect interface {
 	// listedItems is items AS i, read through its index of public items by seq (migration
 	// 00009), for a search's window; the query must require status published and no trash.
 	listedItems() string
+	// itemsBy is items AS i, read through the named index (sortIndex): the engine would pick
+	// another that matches more of the query's conditions and then sort every item it finds.
+	itemsBy(index string) string
 	// placeholders turns the ? of a statement for database/sql into the driver's own.
 	placeholders(sql string) string
 	// bulkLoadStart and bulkLoadEnd are the statements around an import's writes.
@@ -135,6 +138,11 @@ func (sqliteDialect) listedTags() string { return "item_tags t INDEXED BY item_t
 func (sqliteDialect) hasRow(subquery string) string { return "(" + subquery + " LIMIT 1) IS NOT NULL" }
 
 func (sqliteDialect) listedItems() string { return "items AS i INDEXED BY items_listed_seq" }
+
+// itemsBy: SQLite weighs an index by the conditions it serves, not by the sort it saves: a
+// list of one type by title chose items_type_published (the type and published_at <= now)
+// and sorted the type's items.
+func (sqliteDialect) itemsBy(index string) string { return "items AS i INDEXED BY " + index }
 
 // FTS5 merges its index segments a little on every write; a bulk load merges once, at the end,
 // when the index is whole. Then merging on every write goes back on, at 8 (migration 00010). Left
@@ -235,6 +243,9 @@ func (postgresDialect) listedTags() string { return "item_tags t" }
 func (postgresDialect) hasRow(subquery string) string { return "EXISTS (" + subquery + ")" }
 
 func (postgresDialect) listedItems() string { return "items AS i" }
+
+// itemsBy: PostgreSQL costs the sort and the limit from its statistics.
+func (postgresDialect) itemsBy(string) string { return "items AS i" }
 
 // placeholders numbers the ? of a statement ($1, $2…), as pgx wants them; the statements given
 // to it have no ? inside strings.
