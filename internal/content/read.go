@@ -503,9 +503,9 @@ func (s *Store) anyTagRows(db *gorm.DB, q Query, now time.Time, cursor []any) *g
 	return db.Table("(?) AS tp CROSS JOIN items AS i", rows).Where("i.id = tp.item_id")
 }
 
-// from is the FROM of a list of q: its items, or its first tag's (byTag). CROSS JOIN keeps the
-// tag's index the outer loop on SQLite; the join's condition is in the WHERE, since
-// PostgreSQL takes no ON after a CROSS JOIN.
+// from is the FROM of a list of q: its items (through the index of its order, sortIndex), or
+// its first tag's (byTag). CROSS JOIN keeps the tag's index the outer loop on SQLite; the
+// join's condition is in the WHERE, since PostgreSQL takes no ON after a CROSS JOIN.
 func (s *Store) from(db *gorm.DB, q Query) *gorm.DB {
 	if byTag(q) {
 		return db.Table("item_tags AS tp CROSS JOIN items AS i").Where("i.id = tp.item_id")
