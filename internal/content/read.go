@@ -523,15 +523,21 @@ func sortIndex(q Query) string {
 	if q.Status != "" || q.Trashed || q.Q != "" || len(q.Tags) > 0 || len(q.TagsAny) > 0 || q.Author != "" {
 		return ""
 	}
-	column := map[string]string{"title": "title", "created_at": "created", "updated_at": "updated"}[q.Sort]
-	switch {
-	case column == "":
-		return "" // published_at: items_published and items_type_published serve it
-	case len(q.Types) == 1:
-		return "items_type_" + column
+	var column string
+	switch q.Sort {
+	case "title":
+		column = "title"
+	case "created_at":
+		column = "created"
+	case "updated_at":
+		column = "updated"
 	default:
-		return "items_public_" + column
+		return "" // published_at: items_published and items_type_published serve it
 	}
+	if len(q.Types) == 1 {
+		return "items_type_" + column
+	}
+	return "items_public_" + column
 }
 
 // idExpr is the SQL of the id that breaks ties of q's sort key: the same column as the index

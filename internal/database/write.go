@@ -186,13 +186,10 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 			if r.panicked != nil {
 				return errPanicked
 			}
-			if r.err != nil {
-				return r.err
+			if r.err == nil {
+				r.err = w.flush(tx.WithContext(r.ctx))
 			}
-			if r.err = w.flush(tx.WithContext(r.ctx)); r.err != nil {
-				return r.err
-			}
-			return nil
+			return r.err
 		}
 		for _, r := range group {
 			if err := r.ctx.Err(); err != nil {
