@@ -108,7 +108,11 @@ func (sqliteDialect) unindexItemsSQL() string {
 	return "DELETE FROM items_fts WHERE rowid IN (SELECT seq FROM items WHERE id IN ?)"
 }
 
-func (sqliteDialect) unindexAllSQL() string { return "DELETE FROM items_fts" }
+// The index keeps no copy of the texts (migration 00012), so FTS5 empties it with a command
+// rather than by reading its rows to delete them one by one.
+func (sqliteDialect) unindexAllSQL() string {
+	return "INSERT INTO items_fts (items_fts) VALUES ('delete-all')"
+}
 
 func (sqliteDialect) tagListSQL() string {
 	return "(SELECT group_concat(x.tag, ',' ORDER BY x.position) FROM item_tags x WHERE x.item_id = i.id)"

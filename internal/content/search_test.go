@@ -493,3 +493,69 @@ func TestRankPhrases(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchIndexWithoutACopyOfTheTexts: migration 00012 builds the index again without
+// FTS5's copy of the texts, from the items there are, and its Down builds the copying index
+// back. At either version the same searches give the same items in the same order, and an edit
+// takes the item's old words out of the index (a delete by rowid, which a contentless index
+// allows only with contentless_delete).
+func TestSearchIndexWithoutACopyOfTheTexts(t *testing.T) {
+	dbtest.SQLiteOnly(t) // FTS5's tables
+	f := searchFixture(t)
+	ctx := t.Context()
+	queries := []string{"q=cooperatives", "q=coop", "q=timor-leste&sort=-published_at", "q=training+dili", "q=pacific", "q=c-word&type=event"}
+	searches := func() [][]string {
+		var all [][]string
+		for _, q := range queries {
+			all = append(all, f.search(t, f.editor, q))
+		}
+		return all
+	}
+	want := searches()
+	if len(want[0]) < 3 {
+		t.Fatalf("the fixture has too few matches to compare: %q", want[0])
+	}
+	copies := func() bool {
+		var n int
+		f.db.Raw("SELECT count(*) FROM sqlite_schema WHERE name = 'items_fts_content'").Scan(&n)
+		return n == 1
+	}
+	if copies() {
+		t.Error("the search index keeps a copy of the texts")
+	}
+	p, err := database.Migrations(f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 11); err != nil {
+		t.Fatalf("DownTo(11) = %v", err)
+	}
+	if !copies() {
+		t.Error("at version 11 the index has no copy of the texts")
+	}
+	if got := searches(); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("at version 11, searches = %q, want %q", got, want)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("Up() = %v", err)
+	}
+	if got := searches(); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("after 00012 again, searches = %q, want %q", got, want)
+	}
+	page, err := f.store.ListItems(ctx, nil, Query{Q: "timor", Sort: SortRelevance, Limit: 5})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("timor = %v, %v", page, err)
+	}
+	it := page.Items[0]
+	title := "Coopératives au Vanuatu"
+	if _, err := f.store.UpdateItem(ctx, f.editor, it.ID, v(it.Version), ItemPatch{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := f.db.Raw(`SELECT count(*) FROM items_fts WHERE items_fts MATCH '"timor"'`).Scan(&n).Error; err != nil || n != 0 {
+		t.Errorf("entries for timor after the edit = %d, %v; want none", n, err)
+	}
+	if got := f.search(t, nil, "q=vanuatu"); !slices.Equal(got, []string{title}) {
+		t.Errorf("vanuatu after the edit = %q", got)
+	}
+}
