@@ -237,6 +237,11 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		{"public, any of two tags", Query{TagsAny: []string{"cooperatives", "covid-19"}, Sort: "published_at", Desc: true, Limit: 20}, "items_published"},
 		{"public, any of two tags with few items", Query{TagsAny: []string{"cooperatives", "covid-19"}, Sort: "published_at", Desc: true, Limit: 20, fewAnyTags: true}, "item_tags_published"},
 		{"public, any of two tags with few items, of a type, next page", Query{TagsAny: []string{"cooperatives", "covid-19"}, Types: []string{"news"}, Sort: "published_at", Desc: true, Limit: 20, Cursor: cursor, fewAnyTags: true}, "item_tags_published"},
+		{"public, tagged, by title, a short page", Query{Tags: []string{"cooperatives"}, Sort: "title", Desc: true, Limit: 5}, "items_public_title"},
+		{"public, any of two tags, of a type, recently updated", Query{TagsAny: []string{"cooperatives", "covid-19"}, Types: []string{"news"}, Sort: "updated_at", Desc: true, Limit: 20}, "items_type_updated"},
+		{"public, tagged, by title, few items", Query{Tags: []string{"cooperatives"}, Sort: "title", Limit: 20, fewTagRows: true}, "item_tags_published"},
+		{"public, two tags, recently updated, few items, next page", Query{Tags: []string{"covid-19", "cooperatives"}, Sort: "updated_at", Desc: true, Limit: 20, Cursor: &Cursor{Sort: "-updated_at", Key: cursor.Key, ID: cursor.ID}, fewTagRows: true}, "item_tags_published"},
+		{"public, any of two tags, of a type, oldest created first, few items", Query{TagsAny: []string{"cooperatives", "covid-19"}, Types: []string{"news"}, Sort: "created_at", Limit: 20, fewTagRows: true}, "item_tags_published"},
 		{"public, by title", Query{Sort: "title", Limit: 20}, "items_public_title"},
 		{"public, by title, next page back", Query{Sort: "title", Desc: true, Limit: 20, Cursor: &Cursor{Sort: "-title", Key: "M", ID: cursor.ID}}, "items_public_title"},
 		{"public, newest created first", Query{Sort: "created_at", Desc: true, Limit: 20}, "items_public_created"},
@@ -263,10 +268,14 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			if strings.Contains(text, "SCAN i\n") || strings.HasSuffix(text, "SCAN i") {
 				t.Errorf("plan scans the items table:\n%s", text)
 			}
-			if byAnyTag(sh.q) {
-				// The tags' rows from the index alone, then sorted: few rows (fewAnyTagRows).
+			if byAnyTag(sh.q) || byTagRows(sh.q) {
+				// The tags' rows from the index alone, then sorted: few rows (fewAnyTagRows,
+				// fewTagRows); each item's row is read once, by its id.
 				if !strings.Contains(text, "SEARCH t USING COVERING INDEX item_tags_published (tag=?") {
 					t.Errorf("the tags' rows are not read from their index alone:\n%s", text)
+				}
+				if byTagRows(sh.q) && !strings.Contains(text, "SEARCH i USING INDEX sqlite_autoindex_items_1 (id=?)") {
+					t.Errorf("the items are not read by their ids:\n%s", text)
 				}
 				return
 			}
@@ -748,8 +757,9 @@ func TestSlowBodiesAreRefused(t *testing.T) {
 // item's type, unpublish_at, and published_at while it is listed (migrations 00007 and 00008).
 // After every kind of write the copies must equal the item's, and lists by one tag, by a tag and
 // a type, by two tags (in either order) and by any of several tags (byAnyTag: pages of 3 whose
-// tags' items overlap, a tag no item has) must show what the same lists read from the items
-// show.
+// tags' items overlap, a tag no item has), in every order (byTagRows in those other than
+// publication), must show what the same lists read from the items show, the same as when they
+// are read the other way, and the same by numbered pages.
 func TestTagListsFollowEveryWrite(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
@@ -796,41 +806,52 @@ func TestTagListsFollowEveryWrite(t *testing.T) {
 			{any: []string{tag, other}, after: &after},
 			{any: []string{"no-such-tag"}},
 		} {
-			for _, desc := range []bool{true, false} {
-				q := Query{Tags: filter.tags, TagsAny: filter.any, Types: filter.types, PublishedAfter: filter.after, Sort: "published_at", Desc: desc, Limit: 3}
-				got := pagedTitles(t, f.store, nil, q)
-				if len(filter.any) > 0 {
-					// The same list read the other way: all published items, testing their tags.
-					few := fewAnyTagRows
-					fewAnyTagRows = -1
+			for _, sort := range []string{"published_at", "title", "created_at", "updated_at"} {
+				for _, desc := range []bool{true, false} {
+					q := Query{Tags: filter.tags, TagsAny: filter.any, Types: filter.types, PublishedAfter: filter.after, Sort: sort, Desc: desc, Limit: 3}
+					got := pagedTitles(t, f.store, nil, q)
+					// The same list read the other way: all published items (in the index of the
+					// list's order, when it is not by publication), testing their tags.
+					few, fewRows := fewAnyTagRows, fewTagRows
+					fewAnyTagRows, fewTagRows = -1, -1
 					if other := pagedTitles(t, f.store, nil, q); !slices.Equal(other, got) {
-						t.Errorf("%s (any %v, %v, desc %v): from the tags' rows %v, from the published items %v", step, filter.any, filter.types, desc, got, other)
+						t.Errorf("%s (%v, any %v, %v, %s, desc %v): from the tags' rows %v, from the published items %v", step, filter.tags, filter.any, filter.types, sort, desc, got, other)
 					}
-					fewAnyTagRows = few
-				}
-				var want []string
-				order := "i.published_at DESC, i.id DESC"
-				if !desc {
-					order = "i.published_at, i.id"
-				}
-				query := f.db.Table("items AS i").Select("i.title").Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
-				for _, tg := range filter.tags {
-					query = query.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag = ?)", tg)
-				}
-				if len(filter.any) > 0 {
-					query = query.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag IN ?)", filter.any)
-				}
-				if len(filter.types) > 0 {
-					query = query.Where("i.type IN ?", filter.types)
-				}
-				if filter.after != nil {
-					query = query.Where("i.published_at > ?", *filter.after)
-				}
-				if err := query.Order(order).Scan(&want).Error; err != nil {
-					t.Fatal(err)
-				}
-				if strings.Join(got, ",") != strings.Join(want, ",") {
-					t.Errorf("%s (%v, any %v, %v, desc %v): by tag %v, from the items %v", step, filter.tags, filter.any, filter.types, desc, got, want)
+					fewAnyTagRows, fewTagRows = few, fewRows
+					// And by numbered pages, with their total.
+					numbered := q
+					numbered.Page = 2
+					page, err := f.store.ListItems(ctx, nil, numbered)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if page.Total != int64(len(got)) || len(got) > 3 && (len(page.Items) == 0 || page.Items[0].Title != got[3]) {
+						t.Errorf("%s (%v, any %v, %v, %s, desc %v): page 2 of %d starts %v, want %d from %v", step, filter.tags, filter.any, filter.types, sort, desc, page.Total, page.Items, len(got), got)
+					}
+					var want []string
+					order := "i." + sort + " DESC, i.id DESC"
+					if !desc {
+						order = "i." + sort + ", i.id"
+					}
+					query := f.db.Table("items AS i").Select("i.title").Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
+					for _, tg := range filter.tags {
+						query = query.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag = ?)", tg)
+					}
+					if len(filter.any) > 0 {
+						query = query.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag IN ?)", filter.any)
+					}
+					if len(filter.types) > 0 {
+						query = query.Where("i.type IN ?", filter.types)
+					}
+					if filter.after != nil {
+						query = query.Where("i.published_at > ?", *filter.after)
+					}
+					if err := query.Order(order).Scan(&want).Error; err != nil {
+						t.Fatal(err)
+					}
+					if strings.Join(got, ",") != strings.Join(want, ",") {
+						t.Errorf("%s (%v, any %v, %v, %s, desc %v): by tag %v, from the items %v", step, filter.tags, filter.any, filter.types, sort, desc, got, want)
+					}
 				}
 			}
 		}

@@ -58,6 +58,7 @@ type Query struct {
 	exclude      []string      // item ids left out (a collection's pinned items)
 	orIDs        []string      // item ids let in whatever the type and tag filters say
 	fewAnyTags   bool          // TagsAny's tags have few listed items (byAnyTag)
+	fewTagRows   bool          // the tags a list in another order is read from have few (byTagRows)
 	ftsInFrom    bool          // the query's FROM has the search index already (searchWindow)
 	search       string        // a search's query for the engine, its relevance expression and
 	rank         string        // the expression's arguments (Store.prepareSearch)

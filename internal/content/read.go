@@ -83,6 +83,12 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if anyTagShape(q) {
 		q.fewAnyTags = s.tagSizes.atMost(ctx, db, q.TagsAny, fewAnyTagRows, now)
 	}
+	if tagRowsShape(q) {
+		if len(q.Tags) > 1 {
+			q.Tags = s.tagSizes.rarestFirst(ctx, db, q.Tags, now)
+		}
+		q.fewTagRows = s.tagSizes.atMost(ctx, db, drivingTags(q), fewTagRows, now)
+	}
 	if err := s.prepareSearch(ctx, db, &q); err != nil {
 		return nil, err
 	}
@@ -146,7 +152,7 @@ func (s *Store) countItems(db *gorm.DB, a *Actor, q Query, now time.Time) (int64
 	if q.Q != "" && q.Sort == SortRelevance {
 		err = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Count(&n).Error
 	} else {
-		err = s.filter(s.from(db, q), a, q, now).Count(&n).Error
+		err = s.filter(s.from(db, q, now), a, q, now).Count(&n).Error
 	}
 	return n, wrap(err, "count items")
 }
@@ -211,7 +217,7 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 			columns += ", " + q.rank + " AS search_rank"
 			args = q.rankArgs
 		}
-		source := s.from(db, q)
+		source := s.from(db, q, now)
 		if byAnyTag(q) {
 			source = s.anyTagRows(db, q, now, after)
 		}
@@ -503,12 +509,61 @@ func (s *Store) anyTagRows(db *gorm.DB, q Query, now time.Time, cursor []any) *g
 	return db.Table("(?) AS tp CROSS JOIN items AS i", rows).Where("i.id = tp.item_id")
 }
 
+// fewTagRows is the most rows of listed items that the tags a public list in another order
+// than publication is read from (drivingTags) may have for the list to be read from those rows
+// (byTagRows), rather than from the index of its order (sortIndex), testing each item's tags.
+// The first reads every item of the tags (its row, for the sort key: some microseconds each);
+// the second walks the index until the page is full, about the page's size over the tags'
+// share of the items (a fraction of a microsecond an entry), and the whole index for a tag that
+// no item has. Measured with sqlite3 on 100,000 items, a page of 20 by title: a tag of 1,193
+// items, 9-16 ms against 1 ms; of 4,212, 44-81 ms against 1 ms; a tag that no item has, 1-2 ms
+// against 57-69 ms. At this bound the first reads at most 500 rows, and a page of 20 by the
+// second walks at most about 20 × (public items / 500) entries: 4,000 on 100,000 items.
+var fewTagRows int64 = 500 // a variable for tests
+
+// tagRowsShape reports whether q is a list that byTagRows could read, its tags' sizes aside: a
+// public list by title or by a time other than publication, with tags.
+func tagRowsShape(q Query) bool {
+	return (len(q.Tags) > 0 || len(q.TagsAny) > 0) && q.Q == "" && q.Status == "" && !q.Trashed &&
+		(q.Sort == "title" || q.Sort == "created_at" || q.Sort == "updated_at") && len(q.orIDs) == 0
+}
+
+// byTagRows reports whether q's list is read from the rows of its driving tags in the
+// item_tags_published index (tagRows), which have few listed items.
+func byTagRows(q Query) bool { return q.fewTagRows && tagRowsShape(q) }
+
+// drivingTags are the tags whose rows a list by byTagRows is read from: the rarest of the tags
+// it must have (ListItems orders them), or else the tags it may have any of.
+func drivingTags(q Query) []string {
+	if len(q.Tags) > 0 {
+		return q.Tags[:1]
+	}
+	return q.TagsAny
+}
+
+// tagRows is the FROM of a list by byTagRows: the public items that its driving tags' rows
+// name, from the index alone (one row an item: an item with two of the tags has a row under
+// each), and their rows in items, which the list's conditions and sort then read.
+func (s *Store) tagRows(db *gorm.DB, q Query, now time.Time) *gorm.DB {
+	rows := db.Session(&gorm.Session{NewDB: true}).Table(s.d.listedTags()).Distinct("t.item_id").
+		Where("t.tag IN ? AND t.published_at IS NOT NULL", drivingTags(q)).
+		Where("t.published_at <= ? AND (t.unpublish_at IS NULL OR t.unpublish_at > ?)", now, now)
+	if len(q.Types) > 0 {
+		rows = rows.Where("t.type IN ?", q.Types)
+	}
+	return db.Table("(?) AS tp CROSS JOIN items AS i", rows).Where("i.id = tp.item_id")
+}
+
 // from is the FROM of a list of q: its items (through the index of its order, sortIndex), or
-// its first tag's (byTag). CROSS JOIN keeps the tag's index the outer loop on SQLite; the
-// join's condition is in the WHERE, since PostgreSQL takes no ON after a CROSS JOIN.
-func (s *Store) from(db *gorm.DB, q Query) *gorm.DB {
+// its first tag's (byTag), or its driving tags' (byTagRows). CROSS JOIN keeps the tag's index
+// the outer loop on SQLite; the join's condition is in the WHERE, since PostgreSQL takes no ON
+// after a CROSS JOIN.
+func (s *Store) from(db *gorm.DB, q Query, now time.Time) *gorm.DB {
 	if byTag(q) {
 		return db.Table("item_tags AS tp CROSS JOIN items AS i").Where("i.id = tp.item_id")
+	}
+	if byTagRows(q) {
+		return s.tagRows(db, q, now)
 	}
 	if index := sortIndex(q); index != "" {
 		return db.Table(s.d.itemsBy(index))
@@ -517,10 +572,14 @@ func (s *Store) from(db *gorm.DB, q Query) *gorm.DB {
 }
 
 // sortIndex is the index of public items in q's order (migration 00011) that q's list is read
-// from, a page at a time; "" when the engine chooses. Lists by tag or by author are left to
-// it: read in the sort's order, a page of a rare tag or author would test most of the index.
+// from, a page at a time, testing each item's tags if it has some; "" when the engine chooses.
+// Lists whose tags have few items are read from the tags' rows instead (byTagRows), and lists by
+// author are left to the engine: read in the sort's order, a page of a rare author would test
+// most of the index. Left to itself with tags, SQLite read a common tag's items and sorted
+// them for a page of 10 or fewer (100,000 items: 280-310 ms for 44,853 items; 3 ms for a page
+// of 20, from the index).
 func sortIndex(q Query) string {
-	if q.Status != "" || q.Trashed || q.Q != "" || len(q.Tags) > 0 || len(q.TagsAny) > 0 || q.Author != "" {
+	if q.Status != "" || q.Trashed || q.Q != "" || q.Author != "" || byTagRows(q) {
 		return ""
 	}
 	var column string
@@ -706,9 +765,15 @@ func typeAndTags(db *gorm.DB, q Query, d dialect) (*gorm.DB, bool) {
 			db, any = db.Where("tp.tag = ? AND tp.published_at IS NOT NULL", t), true
 			continue
 		}
+		if n == 0 && byTagRows(q) {
+			continue // the list is read from this tag's items (tagRows)
+		}
 		db, any = db.Where(hasTag("= ?"), t), true
 	}
 	if len(q.TagsAny) > 0 {
+		if byTagRows(q) && len(q.Tags) == 0 {
+			return db, any // the list is read from these tags' items (tagRows)
+		}
 		db, any = db.Where(hasTag("IN ?"), q.TagsAny), true
 	}
 	return db, any
