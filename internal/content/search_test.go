@@ -559,3 +559,82 @@ func TestSearchIndexWithoutACopyOfTheTexts(t *testing.T) {
 		t.Errorf("vanuatu after the edit = %q", got)
 	}
 }
+
+// TestSearchByDate: the pages of a public search by publication time, by cursor in both
+// directions and by number with their total, hold every public match that passes the filters
+// (not only the newest that relevance ranks), in the order of the same search read from the
+// items, each with the relevance that the search by relevance gives it.
+func TestSearchByDate(t *testing.T) {
+	f := searchFixture(t)
+	ctx := t.Context()
+	summary := "cooperatives"
+	for i := range 5 {
+		in := NewItem{Title: fmt.Sprintf("Dated %d", i), Summary: &summary, Tags: []string{"cooperatives"}}
+		if i%2 == 1 {
+			in.Type = "article"
+		}
+		it := f.create(t, f.editor, in)
+		when := f.clock.Now().Add(time.Duration(i%3-1) * time.Hour) // out of creation order
+		if i == 4 {
+			when = f.clock.Now().Add(time.Hour) // scheduled: not public yet
+		}
+		f.publish(t, it, &when)
+		f.clock.Advance(time.Minute)
+	}
+	ranks := map[string]float64{}
+	relevant, err := f.store.ListItems(ctx, nil, Query{Q: "cooperatives", Sort: SortRelevance, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range relevant.Items {
+		ranks[it.ID] = *it.SearchRank
+	}
+	for _, filter := range []Query{{}, {Types: []string{"news"}}, {Tags: []string{"cooperatives"}}, {Author: f.editor.UserID}} {
+		for _, desc := range []bool{true, false} {
+			q := filter
+			q.Q, q.Sort, q.Desc, q.Limit = "cooperatives", "published_at", desc, 2
+			got := pagedTitles(t, f.store, nil, q)
+			order := "ASC"
+			if desc {
+				order = "DESC"
+			}
+			var want []string
+			ref := f.db.Table("items AS i").Select("i.title").
+				Where("i.seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", `"cooperatives"*`).
+				Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
+			if dialectOf(f.db).searchIndex() != "items_fts" {
+				ref = f.db.Table("items AS i").Select("i.title").
+					Where("i.seq IN (SELECT seq FROM items_search WHERE doc @@ to_tsquery('folio', ?))", "cooperatives:*").
+					Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
+			}
+			if len(filter.Types) > 0 {
+				ref = ref.Where("i.type IN ?", filter.Types)
+			}
+			if len(filter.Tags) > 0 {
+				ref = ref.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag IN ?)", filter.Tags)
+			}
+			if filter.Author != "" {
+				ref = ref.Where("i.author_id = ?", filter.Author)
+			}
+			if err := ref.Order("i.published_at " + order + ", i.id " + order).Scan(&want).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(want) < 3 || !slices.Equal(got, want) {
+				t.Errorf("%+v, desc %v: pages %q, want %q", filter, desc, got, want)
+			}
+			q.Page = 2
+			page, err := f.store.ListItems(ctx, nil, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != int64(len(want)) || len(page.Items) == 0 || page.Items[0].Title != want[2] {
+				t.Errorf("%+v, desc %v: page 2 of %d starts %v, want %d from %q", filter, desc, page.Total, page.Items, len(want), want)
+			}
+			for _, it := range page.Items {
+				if it.SearchRank == nil || *it.SearchRank != ranks[it.ID] {
+					t.Errorf("%s: relevance %v by date, %v by relevance", it.Title, it.SearchRank, ranks[it.ID])
+				}
+			}
+		}
+	}
+}
