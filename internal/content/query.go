@@ -54,15 +54,18 @@ type Query struct {
 	Q               string            // full-text search; with it the default order is relevance
 	Fields          map[string]string // fields.NAME=VALUE: equality on a field of the (one) type
 
-	fieldFilters []fieldFilter // Fields, checked against the type and converted
-	exclude      []string      // item ids left out (a collection's pinned items)
-	orIDs        []string      // item ids let in whatever the type and tag filters say
-	fewAnyTags   bool          // TagsAny's tags have few listed items (byAnyTag)
-	fewTagRows   bool          // the tags a list in another order is read from have few (byTagRows)
-	ftsInFrom    bool          // the query's FROM has the search index already (searchWindow)
-	search       string        // a search's query for the engine, its relevance expression and
-	rank         string        // the expression's arguments (Store.prepareSearch)
-	rankArgs     []any
+	fieldFilters  []fieldFilter // Fields, checked against the type and converted
+	exclude       []string      // item ids left out (a collection's pinned items)
+	orIDs         []string      // item ids let in whatever the type and tag filters say
+	fewAnyTags    bool          // TagsAny's tags have few listed items (byAnyTag)
+	fewTagRows    bool          // the tags a list in another order is read from have few (byTagRows)
+	ftsInFrom     bool          // the query's FROM has the search index already (searchWindow)
+	matchEstimate int64         // the fewest items one of the search's phrases is in; -1 uncounted
+	walk          bool          // a search by date is read from the date index (datedWalk)
+	walkBound     []any         // the last entry of that index the walk reads, nil for its end
+	search        string        // a search's query for the engine, its relevance expression and
+	rank          string        // the expression's arguments (Store.prepareSearch)
+	rankArgs      []any
 }
 
 // Cursor is the position after the last item of a page: its sort key and id. It names its sort,

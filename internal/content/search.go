@@ -177,5 +177,9 @@ func (s *Store) prepareSearch(ctx context.Context, db *gorm.DB, q *Query) error 
 	}
 	q.search = query
 	q.rank, q.rankArgs = s.d.searchRank(query, hits)
+	q.matchEstimate = -1
+	if len(hits) > 0 {
+		q.matchEstimate = slices.Min(hits) // every phrase must match: at most this many
+	}
 	return nil
 }
