@@ -92,12 +92,12 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if err := s.prepareSearch(ctx, db, &q); err != nil {
 		return nil, err
 	}
-	if datedSearch(q) && q.Page == 0 {
+	if publicSearch(q) && q.Sort != SortRelevance && q.Page == 0 {
 		var n int64 // the items there are, drafts and trash included, or about
 		if err := db.Raw("SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&n).Error; err != nil {
 			return nil, wrap(err, "count items")
 		}
-		if walks(q.matchEstimate, n, q.Limit+1) {
+		if walks(q, n) {
 			bound, err := s.walkBound(ctx, db, q, now, walkWindow(q.matchEstimate, n, q.Limit+1))
 			if err != nil {
 				return nil, err
@@ -121,7 +121,8 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	}
 	if q.walk && q.walkBound != nil && len(page.Items) <= q.Limit {
 		// The walk reached its bound before the page was full: the search's words are
-		// together in fewer items than counted. Read from the matches, which are few then.
+		// together in fewer items than counted, or the filters pass few of them. Read from
+		// the matches, which are few then.
 		q.walk = false
 		if query, err = s.listQuery(db, a, q, now); err != nil {
 			return nil, err
@@ -169,42 +170,54 @@ func (s *Store) searchWindow(db *gorm.DB, a *Actor, q Query, now time.Time) *gor
 		Select("i.seq AS seq, i.id AS id, "+q.rank+" AS search_rank", q.rankArgs...).Order(s.d.searchNewest()).Limit(rankedMatches)
 }
 
-// A public search by publication time (datedSearch) is read one of two ways, chosen by how
-// many items its words are in (prepareSearch's counts of them):
+// A public search in an order of its items (publicSearch, not by relevance) is read one of
+// two ways, chosen by how many items its words are in (prepareSearch's counts of them):
 //
-//   - datedMatches: every match that passes the filters, from the search index and the index
-//     of listed items (items_listed_seq), sorted by time and cut to the page; then the page's
-//     items. A cost that grows with the matches, a fraction of a microsecond each: read with
-//     their rows instead, a word in every one of 100,000 items took 229 ms a page (sqlite3),
-//     against 44 ms from the indexes.
-//   - datedWalk: the public items newest first from the index of publication times, each
-//     looked up in the search index (about 8 µs) until the page is full: about the page's
-//     size over the matches' share of the items. For that word, 1 ms.
+//   - from its matches: every match that passes the filters, sorted and cut to the page. By
+//     publication time, from the search index and the index of listed items alone
+//     (datedMatches), a fraction of a microsecond a match; in the other orders, whose keys
+//     only the items' rows hold (the default of listQuery), some microseconds. A word in every
+//     one of 100,000 items took 229 ms a page by date read with the rows (sqlite3), 44 ms from
+//     the indexes; 0.3-0.7 s by title, over HTTP.
+//   - walking (searchWalk): the public items in the list's order from the index of that order
+//     (orderIndex), each looked up in the search index (about 8 µs), until the page is full:
+//     about the page's size over the matches' share of the items. For that word, 1 ms.
 //
 // The walk is chosen when it costs less by these estimates (walks). Words that are each
 // common may still seldom meet, and filters pass over some items, so the walk reads at most
 // walkSlack times the items it expects to, or walkFloor (walkWindow, walkBound); short of a
 // full page by then, the page is read from the matches.
 var (
-	probeCost = 18.0  // matches read from the indexes in the time of one lookup (8 µs / 0.45 µs)
-	walkSlack = 4.0   // times the walk's expected length
-	walkFloor = 2_000 // items: at most 16 ms of lookups; the bound costs 0.5 ms to find
+	probeCost     = 18.0  // matches read from the indexes in the time of one lookup (8 µs / 0.45 µs)
+	probeCostRows = 2.0   // matches read with their rows in the time of one lookup (8 µs / 3-7 µs)
+	walkSlack     = 4.0   // times the walk's expected length
+	walkFloor     = 2_000 // items: at most 16 ms of lookups; the bound costs 0.5 ms to find
 )
 
-// walks reports whether a page of a search by date is cheaper walked (datedWalk) than read from
-// the matches (datedMatches), for a search whose words are each in at least m of n items: the
-// walk looks up about page × n/m items, the other reads m matches. Where they cost the same,
-// m is the square root of probeCost × page × n: 5,400 for a page of 16 on 100,000 items,
-// 19,400 for a page of 21 on a million.
-func walks(m, n int64, page int) bool {
-	return float64(m)*float64(m) >= probeCost*float64(page)*float64(n)
+// walks reports whether a page of q, a public search in an order of its items whose words
+// are each in at least q.matchEstimate of n items, is cheaper walked than read from the
+// matches: the walk looks up about page × n/m items, the other reads m matches. Where they
+// cost the same, m is the square root of the cost of a lookup in matches (probeCost,
+// probeCostRows) × page × n: by date, 5,400 for a page of 16 on 100,000 items, 19,400 for a
+// page of 21 on a million.
+func walks(q Query, n int64) bool {
+	cost := probeCostRows
+	if q.Sort == "published_at" {
+		cost = probeCost
+	}
+	m := float64(q.matchEstimate)
+	return m*m >= cost*float64(q.Limit+1)*float64(n)
 }
 
-// datedSearch reports whether q is a public search by publication time on an engine that
-// counted its words (SQLite), read by datedMatches or datedWalk.
-func datedSearch(q Query) bool {
-	return q.search != "" && q.matchEstimate >= 0 && q.Sort == "published_at" && q.Status == "" && !q.Trashed && len(q.orIDs) == 0
+// publicSearch reports whether q is a public search on an engine that counted its words
+// (SQLite), which walks may read from the index of its order.
+func publicSearch(q Query) bool {
+	return q.search != "" && q.matchEstimate >= 0 && q.Status == "" && !q.Trashed && len(q.orIDs) == 0
 }
+
+// datedSearch reports whether q is a public search by publication time, read by datedMatches
+// or walking.
+func datedSearch(q Query) bool { return publicSearch(q) && q.Sort == "published_at" }
 
 // datedMatches is the query of the public matches of q's search that pass its filters, with
 // their seqs, ids and publication times, from the search index and the index of listed items,
@@ -215,72 +228,68 @@ func (s *Store) datedMatches(db *gorm.DB, a *Actor, q Query, now time.Time) *gor
 		Select("i.seq AS seq, i.id AS id, i.published_at AS published_at")
 }
 
-// datedIndex is the index of public items by publication time that a walk of q reads.
-func datedIndex(q Query) string {
-	if len(q.Types) == 1 {
-		return "items_type_published"
-	}
-	return "items_published"
-}
-
-// datedWalk is the query of the page's worth of q's matches (seqs, ids, times) read from the
-// index of publication times after the cursor, up to walkBound, each item looked up in the
-// search index. CROSS JOIN keeps the index the outer loop: read in its order, the page ends
-// the walk.
-func (s *Store) datedWalk(db *gorm.DB, a *Actor, q Query, now time.Time, after []any) *gorm.DB {
+// searchWalk is the query of the page's worth of q's matches (their seqs and ids) read from
+// the index of q's order after the cursor, up to walkBound, each item looked up in the search
+// index. CROSS JOIN keeps the index the outer loop: read in its order, the page ends the walk.
+func (s *Store) searchWalk(db *gorm.DB, a *Actor, q Query, now time.Time, after []any) *gorm.DB {
 	dir, cmp, within := "ASC", ">", "<="
 	if q.Desc {
 		dir, cmp, within = "DESC", "<", ">="
 	}
+	key := "i." + q.Sort // one of SortFields: never client text
 	q.ftsInFrom = true
-	walk := s.filter(db.Session(&gorm.Session{NewDB: true}).Table(s.d.itemsBy(datedIndex(q))+" CROSS JOIN "+s.d.searchIndex()).Where(s.d.searchOn()), a, q, now).
-		Select("i.seq AS seq, i.id AS id, i.published_at AS published_at").
-		Order(fmt.Sprintf("i.published_at %s, i.id %s", dir, dir))
+	walk := s.filter(db.Session(&gorm.Session{NewDB: true}).Table(s.d.itemsBy(orderIndex(q))+" CROSS JOIN "+s.d.searchIndex()).Where(s.d.searchOn()), a, q, now).
+		Select("i.seq AS seq, i.id AS id").
+		Order(fmt.Sprintf("%s %s, i.id %s", key, dir, dir))
 	if after != nil {
-		walk = walk.Where("(i.published_at, i.id) "+cmp+" (?, ?)", after...)
+		walk = walk.Where("("+key+", i.id) "+cmp+" (?, ?)", after...)
 	}
 	if q.walkBound != nil {
-		walk = walk.Where("(i.published_at, i.id) "+within+" (?, ?)", q.walkBound...)
+		walk = walk.Where("("+key+", i.id) "+within+" (?, ?)", q.walkBound...)
 	}
 	return walk.Limit(q.Limit + 1)
 }
 
-// walkWindow is how many items of the index of publication times a walk reads at most, for a
-// page of a search whose words are each in at least m of n items.
+// walkWindow is how many items of the index of its order a walk reads at most, for a page of
+// a search whose words are each in at least m of n items.
 func walkWindow(m, n int64, page int) int {
 	return max(walkFloor, int(math.Ceil(walkSlack*float64(page)*float64(n)/float64(max(m, 1)))))
 }
 
-// walkBound is the entry of the index of publication times that a walk of q stops at, the
-// window-th public item of q's types after its cursor; nil when fewer follow.
+// walkBound is the entry of the index of q's order that a walk of q stops at, the window-th
+// public item of q's types after its cursor; nil when fewer follow.
 func (s *Store) walkBound(ctx context.Context, db *gorm.DB, q Query, now time.Time, window int) ([]any, error) {
 	dir, cmp := "ASC", ">"
 	if q.Desc {
 		dir, cmp = "DESC", "<"
 	}
-	entries := db.WithContext(ctx).Table(s.d.itemsBy(datedIndex(q))).Where(publicSQL, sql.Named("now", now)).
-		Select("i.published_at, i.id").Order(fmt.Sprintf("i.published_at %s, i.id %s", dir, dir))
+	key := "i." + q.Sort
+	entries := db.WithContext(ctx).Table(s.d.itemsBy(orderIndex(q))).Where(publicSQL, sql.Named("now", now)).
+		Select(key + ", i.id").Order(fmt.Sprintf("%s %s, i.id %s", key, dir, dir))
 	if len(q.Types) == 1 {
 		entries = entries.Where("i.type = ?", q.Types[0])
 	}
 	if c := q.Cursor; c != nil {
-		key, err := cursorKey(q.Sort, c.Key)
+		after, err := cursorKey(q.Sort, c.Key)
 		if err != nil {
 			return nil, err
 		}
-		entries = entries.Where("(i.published_at, i.id) "+cmp+" (?, ?)", key, c.ID)
+		entries = entries.Where("("+key+", i.id) "+cmp+" (?, ?)", after, c.ID)
 	}
-	var bound []struct {
-		PublishedAt time.Time
-		ID          string
+	rows, err := entries.Offset(window - 1).Limit(1).Rows()
+	if err != nil {
+		return nil, wrap(err, "bound a search's walk")
 	}
-	if err := entries.Offset(window - 1).Limit(1).Scan(&bound).Error; err != nil {
-		return nil, wrap(err, "bound a search by date")
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, wrap(rows.Err(), "bound a search's walk")
 	}
-	if len(bound) == 0 {
-		return nil, nil
+	var bound any // a title, or a time
+	var id string
+	if err := rows.Scan(&bound, &id); err != nil {
+		return nil, wrap(err, "bound a search's walk")
 	}
-	return []any{bound[0].PublishedAt, bound[0].ID}, nil
+	return []any{bound, id}, nil
 }
 
 // countItems counts the items of q; for a search by relevance, those in the search window.
@@ -352,12 +361,12 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		}
 		query = db.Table("(?) AS m", ranked).Joins("JOIN items i ON i.seq = m.seq").
 			Select(listColumns(q) + ", m.search_rank")
-	case datedSearch(q):
+	case datedSearch(q) || q.walk:
 		// The page's matches from the indexes alone, then their items, with the search index
 		// joined again for their relevance. CROSS JOIN keeps the page's rows the outer loop.
 		var keys *gorm.DB
 		if q.walk {
-			keys = s.datedWalk(db, a, q, now, after)
+			keys = s.searchWalk(db, a, q, now, after)
 		} else {
 			keys = db.Session(&gorm.Session{NewDB: true}).Table("(?) AS d", s.datedMatches(db, a, q, now)).
 				Select("d.seq, d.id, d.published_at").Order(fmt.Sprintf("d.published_at %s, d.id %s", dir, dir))
@@ -741,10 +750,16 @@ func (s *Store) from(db *gorm.DB, q Query, now time.Time) *gorm.DB {
 // them for a page of 10 or fewer (100,000 items: 280-310 ms for 44,853 items; 3 ms for a page
 // of 20, from the index).
 func sortIndex(q Query) string {
-	if q.Status != "" || q.Trashed || q.Q != "" || q.Author != "" || byTagRows(q) {
-		return ""
+	if q.Status != "" || q.Trashed || q.Q != "" || q.Author != "" || byTagRows(q) || q.Sort == "published_at" {
+		return "" // by publication time, SQLite chooses between the indexes that serve it
 	}
-	var column string
+	return orderIndex(q)
+}
+
+// orderIndex is the index of public items in q's order, of its one type if it has one
+// (migrations 00003 and 00011).
+func orderIndex(q Query) string {
+	column := "published"
 	switch q.Sort {
 	case "title":
 		column = "title"
@@ -752,11 +767,12 @@ func sortIndex(q Query) string {
 		column = "created"
 	case "updated_at":
 		column = "updated"
-	default:
-		return "" // published_at: items_published and items_type_published serve it
 	}
-	if len(q.Types) == 1 {
+	switch {
+	case len(q.Types) == 1:
 		return "items_type_" + column
+	case column == "published":
+		return "items_published"
 	}
 	return "items_public_" + column
 }

@@ -560,11 +560,12 @@ func TestSearchIndexWithoutACopyOfTheTexts(t *testing.T) {
 	}
 }
 
-// TestSearchByDate: the pages of a public search by publication time, by cursor in both
-// directions and by number with their total, hold every public match that passes the filters
-// (not only the newest that relevance ranks), in the order of the same search read from the
-// items, each with the relevance that the search by relevance gives it.
-func TestSearchByDate(t *testing.T) {
+// TestSearchInAnOrder: the pages of a public search in each order of its items, by cursor in
+// both directions and by number with their total, hold every public match that passes the
+// filters (not only the newest that relevance ranks), in the order of the same search read
+// from the items, each with the relevance that the search by relevance gives it: read from the
+// matches, walking the index of the order, and walking until a bound then from the matches.
+func TestSearchInAnOrder(t *testing.T) {
 	f := searchFixture(t)
 	ctx := t.Context()
 	summary := "cooperatives"
@@ -589,62 +590,66 @@ func TestSearchByDate(t *testing.T) {
 	for _, it := range relevant.Items {
 		ranks[it.ID] = *it.SearchRank
 	}
-	defer func(cost, slack float64, floor int) { probeCost, walkSlack, walkFloor = cost, slack, floor }(probeCost, walkSlack, walkFloor)
+	defer func(cost, rows, slack float64, floor int) {
+		probeCost, probeCostRows, walkSlack, walkFloor = cost, rows, slack, floor
+	}(probeCost, probeCostRows, walkSlack, walkFloor)
 	for _, way := range []struct {
 		name        string
 		cost, slack float64
 		floor       int
 	}{{"from the matches", math.Inf(1), walkSlack, walkFloor}, {"walking the index", 0, walkSlack, walkFloor}, {"walking one item, then from the matches", 0, 0, 1}} {
-		probeCost, walkSlack, walkFloor = way.cost, way.slack, way.floor
+		probeCost, probeCostRows, walkSlack, walkFloor = way.cost, way.cost, way.slack, way.floor
 		for _, filter := range []Query{{}, {Types: []string{"news"}}, {Types: []string{"news", "article"}}, {Tags: []string{"cooperatives"}}, {Author: f.editor.UserID}} {
-			for _, desc := range []bool{true, false} {
-				q := filter
-				q.Q, q.Sort, q.Desc, q.Limit = "cooperatives", "published_at", desc, 2
-				got := pagedTitles(t, f.store, nil, q)
-				order := "ASC"
-				if desc {
-					order = "DESC"
-				}
-				var want []string
-				ref := f.db.Table("items AS i").Select("i.title").
-					Where("i.seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", `"cooperatives"*`).
-					Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
-				if dialectOf(f.db).searchIndex() != "items_fts" {
-					ref = f.db.Table("items AS i").Select("i.title").
-						Where("i.seq IN (SELECT seq FROM items_search WHERE doc @@ to_tsquery('folio', ?))", "cooperatives:*").
+			for _, sort := range []string{"published_at", "title", "created_at", "updated_at"} {
+				for _, desc := range []bool{true, false} {
+					q := filter
+					q.Q, q.Sort, q.Desc, q.Limit = "cooperatives", sort, desc, 2
+					got := pagedTitles(t, f.store, nil, q)
+					order := "ASC"
+					if desc {
+						order = "DESC"
+					}
+					var want []string
+					ref := f.db.Table("items AS i").Select("i.title").
+						Where("i.seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)", `"cooperatives"*`).
 						Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
-				}
-				if len(filter.Types) > 0 {
-					ref = ref.Where("i.type IN ?", filter.Types)
-				}
-				if len(filter.Tags) > 0 {
-					ref = ref.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag IN ?)", filter.Tags)
-				}
-				if filter.Author != "" {
-					ref = ref.Where("i.author_id = ?", filter.Author)
-				}
-				if err := ref.Order("i.published_at " + order + ", i.id " + order).Scan(&want).Error; err != nil {
-					t.Fatal(err)
-				}
-				if len(want) < 3 || !slices.Equal(got, want) {
-					t.Errorf("%s, %v %v %s, desc %v: pages %q, want %q", way.name, filter.Types, filter.Tags, filter.Author, desc, got, want)
-				}
-				q.Page = 2
-				page, err := f.store.ListItems(ctx, nil, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if page.Total != int64(len(want)) || len(page.Items) == 0 || page.Items[0].Title != want[2] {
-					t.Errorf("%s, %v %v %s, desc %v: page 2 of %d starts %v, want %d from %q", way.name, filter.Types, filter.Tags, filter.Author, desc, page.Total, page.Items, len(want), want)
-				}
-				q.Page = 0
-				first, err := f.store.ListItems(ctx, nil, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, it := range append(first.Items, page.Items...) {
-					if it.SearchRank == nil || *it.SearchRank != ranks[it.ID] {
-						t.Errorf("%s: %s: relevance %v by date, %v by relevance", way.name, it.Title, it.SearchRank, ranks[it.ID])
+					if dialectOf(f.db).searchIndex() != "items_fts" {
+						ref = f.db.Table("items AS i").Select("i.title").
+							Where("i.seq IN (SELECT seq FROM items_search WHERE doc @@ to_tsquery('folio', ?))", "cooperatives:*").
+							Where(strings.ReplaceAll(publicSQL, "@now", "?"), f.clock.Now(), f.clock.Now())
+					}
+					if len(filter.Types) > 0 {
+						ref = ref.Where("i.type IN ?", filter.Types)
+					}
+					if len(filter.Tags) > 0 {
+						ref = ref.Where("EXISTS (SELECT 1 FROM item_tags x WHERE x.item_id = i.id AND x.tag IN ?)", filter.Tags)
+					}
+					if filter.Author != "" {
+						ref = ref.Where("i.author_id = ?", filter.Author)
+					}
+					if err := ref.Order("i." + sort + " " + order + ", i.id " + order).Scan(&want).Error; err != nil {
+						t.Fatal(err)
+					}
+					if len(want) < 3 || !slices.Equal(got, want) {
+						t.Errorf("%s, %v %v %s, %s, desc %v: pages %q, want %q", way.name, filter.Types, filter.Tags, filter.Author, sort, desc, got, want)
+					}
+					q.Page = 2
+					page, err := f.store.ListItems(ctx, nil, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if page.Total != int64(len(want)) || len(page.Items) == 0 || page.Items[0].Title != want[2] {
+						t.Errorf("%s, %v %v %s, %s, desc %v: page 2 of %d starts %v, want %d from %q", way.name, filter.Types, filter.Tags, filter.Author, sort, desc, page.Total, page.Items, len(want), want)
+					}
+					q.Page = 0
+					first, err := f.store.ListItems(ctx, nil, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, it := range append(first.Items, page.Items...) {
+						if it.SearchRank == nil || *it.SearchRank != ranks[it.ID] {
+							t.Errorf("%s: %s: relevance %v by %s, %v by relevance", way.name, it.Title, it.SearchRank, sort, ranks[it.ID])
+						}
 					}
 				}
 			}
@@ -654,14 +659,19 @@ func TestSearchByDate(t *testing.T) {
 
 // TestSearchByDateReadsThePagesItemsOnly: a public search by date reads the page's rows of
 // items only: from the matches, cut to the page before any row is read; or walking the index
-// of publication times in its order, which the page's end stops.
+// of publication times in its order, which the page's end stops. So does the walk of a search
+// in another order.
 func TestSearchByDateReadsThePagesItemsOnly(t *testing.T) {
 	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := searchFixture(t)
 	now := f.clock.Now()
 	after := &Cursor{Sort: "-published_at", Key: now.Format(time.RFC3339Nano), ID: "0193d5b4-0000-7000-8000-000000000000"}
-	for _, q := range []Query{{Desc: true}, {Desc: true, Cursor: after}, {Page: 3}, {Types: []string{"news"}}, {Desc: true, walk: true}, {Desc: true, Cursor: after, Types: []string{"news"}, walk: true, walkBound: []any{now.Add(-time.Hour), after.ID}}} {
-		q.Q, q.Sort, q.Limit = "cooperatives", "published_at", 20
+	for _, q := range []Query{{Desc: true}, {Desc: true, Cursor: after}, {Page: 3}, {Types: []string{"news"}}, {Desc: true, walk: true}, {Desc: true, Cursor: after, Types: []string{"news"}, walk: true, walkBound: []any{now.Add(-time.Hour), after.ID}},
+		{Sort: "title", walk: true}, {Sort: "updated_at", Desc: true, Types: []string{"news"}, walk: true, walkBound: []any{now.Add(-time.Hour), after.ID}}} {
+		q.Q, q.Limit = "cooperatives", 20
+		if q.Sort == "" {
+			q.Sort = "published_at"
+		}
 		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
 			t.Fatal(err)
 		}
@@ -676,9 +686,9 @@ func TestSearchByDateReadsThePagesItemsOnly(t *testing.T) {
 		if q.walk {
 			// The walk in the index's order, each item looked up in the search index by its
 			// seq; sorted once, the page's rows, after they are read.
-			walked, probed, page := strings.Index(text, "SEARCH i USING INDEX "+datedIndex(q)), strings.Index(text, "SCAN items_fts VIRTUAL TABLE INDEX 0:=M"), strings.Index(text, "SCAN m")
+			walked, probed, page := max(strings.Index(text, "SEARCH i USING INDEX "+orderIndex(q)), strings.Index(text, "SCAN i USING INDEX "+orderIndex(q))), strings.Index(text, "SCAN items_fts VIRTUAL TABLE INDEX 0:=M"), strings.Index(text, "SCAN m")
 			if walked < 0 || probed < walked || page < probed || read < page || strings.Count(text, "USE TEMP B-TREE FOR ORDER BY") != 1 {
-				t.Errorf("%+v: the walk is not read from %s in its order:\n%s", q, datedIndex(q), text)
+				t.Errorf("%+v: the walk is not read from %s in its order:\n%s", q, orderIndex(q), text)
 			}
 			continue
 		}
