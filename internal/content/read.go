@@ -351,14 +351,7 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		// whole and went through the sort, to keep a page of them.
 		ranked := db.Session(&gorm.Session{NewDB: true}).Table("(?) AS w", s.searchWindow(db, a, q, now)).
 			Select("w.seq, w.id, w.search_rank").Order(fmt.Sprintf("w.search_rank %s, w.id %s", dir, dir))
-		switch {
-		case q.Page > 0:
-			ranked = ranked.Limit(q.Page * q.Limit) // the outer query skips to the page
-		case after != nil:
-			ranked = ranked.Where("(w.search_rank, w.id) "+cmp+" (?, ?)", after...).Limit(q.Limit + 1)
-		default:
-			ranked = ranked.Limit(q.Limit + 1)
-		}
+		ranked = cutToPage(ranked, q, "w.search_rank, w.id", cmp, after)
 		query = db.Table("(?) AS m", ranked).Joins("JOIN items i ON i.seq = m.seq").
 			Select(listColumns(q) + ", m.search_rank")
 	case datedSearch(q) || q.walk:
@@ -370,14 +363,7 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		} else {
 			keys = db.Session(&gorm.Session{NewDB: true}).Table("(?) AS d", s.datedMatches(db, a, q, now)).
 				Select("d.seq, d.id, d.published_at").Order(fmt.Sprintf("d.published_at %s, d.id %s", dir, dir))
-			switch {
-			case q.Page > 0:
-				keys = keys.Limit(q.Page * q.Limit) // the outer query skips to the page
-			case after != nil:
-				keys = keys.Where("(d.published_at, d.id) "+cmp+" (?, ?)", after...).Limit(q.Limit + 1)
-			default:
-				keys = keys.Limit(q.Limit + 1)
-			}
+			keys = cutToPage(keys, q, "d.published_at, d.id", cmp, after)
 		}
 		query = db.Table("(?) AS m CROSS JOIN items AS i CROSS JOIN "+s.d.searchIndex(), keys).
 			Where("i.seq = m.seq").Where(s.d.searchOn()).Where(s.d.searchMatch(), q.search).
@@ -404,6 +390,19 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 		query = query.Where(fmt.Sprintf("(%s, %s) %s (?, ?)", expr, id, cmp), after...)
 	}
 	return query.Limit(q.Limit + 1), nil
+}
+
+// cutToPage limits rows sorted by keys (a sort key and an id) to what q's page needs: every
+// row up to the page's end for a numbered page, which the outer query skips to; else the rows
+// past the cursor, one more than the page.
+func cutToPage(rows *gorm.DB, q Query, keys, cmp string, after []any) *gorm.DB {
+	switch {
+	case q.Page > 0:
+		return rows.Limit(q.Page * q.Limit)
+	case after != nil:
+		return rows.Where("("+keys+") "+cmp+" (?, ?)", after...).Limit(q.Limit + 1)
+	}
+	return rows.Limit(q.Limit + 1)
 }
 
 // NextChange returns when public answers next change by the clock alone: the earliest

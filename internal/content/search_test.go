@@ -264,21 +264,27 @@ func TestSearchReadsThePagesItemsOnly(t *testing.T) {
 	after := &Cursor{Sort: "relevance", Key: "-1.5", ID: "0193d5b4-0000-7000-8000-000000000000"}
 	for _, q := range []Query{{}, {Cursor: after}, {Page: 3}, {Desc: true}} {
 		q.Q, q.Sort, q.Limit = "cooperatives", SortRelevance, 20
-		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
-			t.Fatal(err)
-		}
-		text := queryPlan(t, f.db, func(tx *gorm.DB) *gorm.DB {
-			lq, err := f.store.listQuery(tx, nil, q, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return lq.Find(&[]Item{})
-		})
+		text := searchPlan(t, f, q, now)
 		sorted, read := strings.Index(text, "SCAN w\nUSE TEMP B-TREE FOR ORDER BY"), strings.Index(text, "SEARCH i USING INTEGER PRIMARY KEY")
 		if sorted < 0 || read < sorted {
 			t.Errorf("%+v: items are read before the matches are cut to the page:\n%s", q, text)
 		}
 	}
+}
+
+// searchPlan prepares q's search and returns SQLite's plan of the query of its page.
+func searchPlan(t *testing.T, f *fixture, q Query, now time.Time) string {
+	t.Helper()
+	if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
+		t.Fatal(err)
+	}
+	return queryPlan(t, f.db, func(tx *gorm.DB) *gorm.DB {
+		lq, err := f.store.listQuery(tx, nil, q, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lq.Find(&[]Item{})
+	})
 }
 
 // TestCountPhraseAsTheIndexCounts: a word's count of items, read from the index's list of words
@@ -657,11 +663,11 @@ func TestSearchInAnOrder(t *testing.T) {
 	}
 }
 
-// TestSearchByDateReadsThePagesItemsOnly: a public search by date reads the page's rows of
+// TestSearchInAnOrderReadsThePagesItemsOnly: a public search by date reads the page's rows of
 // items only: from the matches, cut to the page before any row is read; or walking the index
 // of publication times in its order, which the page's end stops. So does the walk of a search
 // in another order.
-func TestSearchByDateReadsThePagesItemsOnly(t *testing.T) {
+func TestSearchInAnOrderReadsThePagesItemsOnly(t *testing.T) {
 	dbtest.SQLiteOnly(t) // a query plan of SQLite's
 	f := searchFixture(t)
 	now := f.clock.Now()
@@ -672,16 +678,7 @@ func TestSearchByDateReadsThePagesItemsOnly(t *testing.T) {
 		if q.Sort == "" {
 			q.Sort = "published_at"
 		}
-		if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
-			t.Fatal(err)
-		}
-		text := queryPlan(t, f.db, func(tx *gorm.DB) *gorm.DB {
-			lq, err := f.store.listQuery(tx, nil, q, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return lq.Find(&[]Item{})
-		})
+		text := searchPlan(t, f, q, now)
 		read := strings.Index(text, "SEARCH i USING INTEGER PRIMARY KEY")
 		if q.walk {
 			// The walk in the index's order, each item looked up in the search index by its
