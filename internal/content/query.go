@@ -61,7 +61,7 @@ type Query struct {
 	fewTagRows    bool          // the tags a list in another order is read from have few (byTagRows)
 	ftsInFrom     bool          // the query's FROM has the search index already (searchWindow)
 	matchEstimate int64         // the fewest items one of the search's phrases is in; -1 uncounted
-	walk          bool          // a search by date is read from the date index (datedWalk)
+	walk          bool          // a search is read walking the index of its order (searchWalk)
 	walkBound     []any         // the last entry of that index the walk reads, nil for its end
 	search        string        // a search's query for the engine, its relevance expression and
 	rank          string        // the expression's arguments (Store.prepareSearch)

@@ -92,18 +92,8 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if err := s.prepareSearch(ctx, db, &q); err != nil {
 		return nil, err
 	}
-	if publicSearch(q) && q.Sort != SortRelevance && q.Page == 0 {
-		var n int64 // the items there are, drafts and trash included, or about
-		if err := db.Raw("SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&n).Error; err != nil {
-			return nil, wrap(err, "count items")
-		}
-		if walks(q, n) {
-			bound, err := s.walkBound(ctx, db, q, now, walkWindow(q.matchEstimate, n, q.Limit+1))
-			if err != nil {
-				return nil, err
-			}
-			q.walk, q.walkBound = true, bound
-		}
+	if err := s.chooseWalk(ctx, db, &q, now); err != nil {
+		return nil, err
 	}
 	page := &Page{}
 	if q.Page > 0 {
@@ -121,8 +111,8 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	}
 	if q.walk && q.walkBound != nil && len(page.Items) <= q.Limit {
 		// The walk reached its bound before the page was full: the search's words are
-		// together in fewer items than counted, or the filters pass few of them. Read from
-		// the matches, which are few then.
+		// together in fewer items than counted, or the filters pass few of them. The page
+		// comes from the matches instead, a cost bounded by their number.
 		q.walk = false
 		if query, err = s.listQuery(db, a, q, now); err != nil {
 			return nil, err
@@ -207,6 +197,27 @@ func walks(q Query, n int64) bool {
 	}
 	m := float64(q.matchEstimate)
 	return m*m >= cost*float64(q.Limit+1)*float64(n)
+}
+
+// chooseWalk has q read walking the index of its order (searchWalk) when q is a public search
+// in an order of its items, in cursor mode, that walks judges cheaper so; with the walk's bound.
+func (s *Store) chooseWalk(ctx context.Context, db *gorm.DB, q *Query, now time.Time) error {
+	if !publicSearch(*q) || q.Sort == SortRelevance || q.Page > 0 {
+		return nil
+	}
+	var n int64 // the items there are, drafts and trash included, or about
+	if err := db.Raw("SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&n).Error; err != nil {
+		return wrap(err, "count items")
+	}
+	if !walks(*q, n) {
+		return nil
+	}
+	bound, err := s.walkBound(ctx, db, *q, now, walkWindow(q.matchEstimate, n, q.Limit+1))
+	if err != nil {
+		return err
+	}
+	q.walk, q.walkBound = true, bound
+	return nil
 }
 
 // publicSearch reports whether q is a public search on an engine that counted its words

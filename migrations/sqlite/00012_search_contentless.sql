@@ -3,9 +3,9 @@
 -- copy of every column it was given, for snippet() and highlight(), which Folio does not use:
 -- snippets are cut from the page's items (content/snippet.go), and relevance (folio_bm25)
 -- reads the index and the sizes of the columns, which a contentless table keeps. The copy was
--- a tenth of the database (39 of 307 MB on make bench's 20,000 items) and a sixth of what a
--- create wrote to the search index. contentless_delete lets an entry be deleted by its rowid,
--- as the application does when it writes an item anew.
+-- an eighth of the database (39 of 307 MB on make bench's 20,000 items), and a third of the
+-- pages that creates wrote to the search index (7% of all they wrote). contentless_delete lets
+-- an entry be deleted by its rowid, as the application does when it writes an item anew.
 --
 -- The index is built again from the items, as an import builds it: once, at the first start
 -- after the upgrade, about a fifth of a millisecond an item.
