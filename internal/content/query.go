@@ -59,6 +59,7 @@ type Query struct {
 	orIDs         []string      // item ids let in whatever the type and tag filters say
 	fewAnyTags    bool          // TagsAny's tags have few listed items (byAnyTag)
 	fewTagRows    bool          // the tags a list in another order is read from have few (byTagRows)
+	fewByAuthor   bool          // the author of a list in another order has few public items
 	ftsInFrom     bool          // the query's FROM has the search index already (searchWindow)
 	matchEstimate int64         // the fewest items one of the search's phrases is in; -1 uncounted
 	walk          bool          // a search is read walking the index of its order (searchWalk)
