@@ -211,19 +211,24 @@ func (s *Store) chooseWalk(ctx context.Context, db *gorm.DB, q *Query, now time.
 	if !publicSearch(*q) || q.Sort == SortRelevance || q.Page > 0 {
 		return nil
 	}
-	var n int64 // the items there are, drafts and trash included, or about
-	if err := db.Raw("SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&n).Error; err != nil {
-		return wrap(err, "count items")
+	n, err := siteSize(ctx, db)
+	if err != nil || !walks(*q, n) {
+		return err
 	}
-	if !walks(*q, n) {
-		return nil
-	}
-	bound, err := s.walkBound(ctx, db, *q, now, walkWindow(q.matchEstimate, n, q.Limit+1))
+	bound, err := s.walkBound(ctx, db, *q, now, walkWindow(*q, n))
 	if err != nil {
 		return err
 	}
 	q.walk, q.walkBound = true, bound
 	return nil
+}
+
+// siteSize is about how many items there are, drafts and trash included: the highest seq, which
+// the engine reads from the end of the table. It weighs the ways to read a list.
+func siteSize(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Raw("SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&n).Error
+	return n, wrap(err, "count items")
 }
 
 // publicSearch reports whether q is a public search on an engine that counted its words
@@ -267,10 +272,10 @@ func (s *Store) searchWalk(db *gorm.DB, a *Actor, q Query, now time.Time, after 
 	return walk.Limit(q.Limit + 1)
 }
 
-// walkWindow is how many items of the index of its order a walk reads at most, for a page of
-// a search whose words are each in at least m of n items.
-func walkWindow(m, n int64, page int) int {
-	return max(walkFloor, int(math.Ceil(walkSlack*float64(page)*float64(n)/float64(max(m, 1)))))
+// walkWindow is how many items of the index of its order a walk of q reads at most, on a site
+// of n items.
+func walkWindow(q Query, n int64) int {
+	return max(walkFloor, int(math.Ceil(walkSlack*float64(q.Limit+1)*float64(n)/float64(max(q.matchEstimate, 1)))))
 }
 
 // walkBound is the entry of the index of q's order that a walk of q stops at, the window-th
@@ -637,11 +642,23 @@ func (s *Store) resolveFieldFilters(ctx context.Context, q *Query) error {
 	return nil
 }
 
+// publicList reports whether q is a list of public items without a search or a collection's
+// ids, the lists whose ways of reading byTag, byAnyTag, byTagRows and byAuthor choose between.
+func publicList(q Query) bool {
+	return q.Q == "" && q.Status == "" && !q.Trashed && len(q.orIDs) == 0
+}
+
+// otherOrder reports whether q is sorted by title, created_at or updated_at: not by publication
+// time, and not by relevance.
+func otherOrder(q Query) bool {
+	return q.Sort == "title" || q.Sort == "created_at" || q.Sort == "updated_at"
+}
+
 // byTag reports whether q's list is read from its first tag's items in publication order
 // (the item_tags_published index) rather than from all published items, checking each one's
 // tags: a public list by date with tags, where the tag is the narrower way in.
 func byTag(q Query) bool {
-	return len(q.Tags) > 0 && q.Q == "" && q.Status == "" && !q.Trashed && q.Sort == "published_at" && len(q.orIDs) == 0
+	return len(q.Tags) > 0 && publicList(q) && q.Sort == "published_at"
 }
 
 // fewAnyTagRows is the most rows of listed items that the tags of a tag_any list may have
@@ -660,8 +677,8 @@ func byAnyTag(q Query) bool { return q.fewAnyTags && anyTagShape(q) }
 
 // anyTagShape reports whether q is a list that byAnyTag could read, its tags' sizes aside.
 func anyTagShape(q Query) bool {
-	return len(q.TagsAny) > 0 && len(q.Tags) == 0 && q.Q == "" && q.Status == "" && !q.Trashed && q.Sort == "published_at" &&
-		q.Page == 0 && q.Author == "" && len(q.Fields) == 0 && len(q.fieldFilters) == 0 && len(q.exclude) == 0 && len(q.orIDs) == 0
+	return len(q.TagsAny) > 0 && len(q.Tags) == 0 && publicList(q) && q.Sort == "published_at" &&
+		q.Page == 0 && q.Author == "" && len(q.Fields) == 0 && len(q.fieldFilters) == 0 && len(q.exclude) == 0
 }
 
 // fromTags reports whether q's list reads its candidates as tp, rows of item_tags (byTag or
@@ -711,8 +728,7 @@ var fewTagRows int64 = 500 // a variable for tests
 // tagRowsShape reports whether q is a list that byTagRows could read, its tags' sizes aside: a
 // public list by title or by a time other than publication, with tags.
 func tagRowsShape(q Query) bool {
-	return (len(q.Tags) > 0 || len(q.TagsAny) > 0) && q.Q == "" && q.Status == "" && !q.Trashed &&
-		(q.Sort == "title" || q.Sort == "created_at" || q.Sort == "updated_at") && len(q.orIDs) == 0
+	return (len(q.Tags) > 0 || len(q.TagsAny) > 0) && publicList(q) && otherOrder(q)
 }
 
 // byTagRows reports whether q's list is read from the rows of its driving tags in the
@@ -744,8 +760,7 @@ func (s *Store) tagRows(db *gorm.DB, q Query, now time.Time) *gorm.DB {
 // authorOrderShape reports whether q is a public list by author in another order than
 // publication, which fewAuthorItems chooses the index of.
 func authorOrderShape(q Query) bool {
-	return q.Author != "" && q.Q == "" && q.Status == "" && !q.Trashed && len(q.orIDs) == 0 &&
-		(q.Sort == "title" || q.Sort == "created_at" || q.Sort == "updated_at")
+	return q.Author != "" && publicList(q) && otherOrder(q)
 }
 
 // fewAuthorItems reports whether the author of q, a list by authorOrderShape, has few enough
@@ -755,13 +770,13 @@ func authorOrderShape(q Query) bool {
 // page × n/c of the n items, so the first is chosen up to c = √(page × n): 1,400 for a page of
 // 21 on 100,000 items, 4,600 on a million. Counted from the index, up to that bound.
 func (s *Store) fewAuthorItems(ctx context.Context, db *gorm.DB, q Query) (bool, error) {
-	var n int64 // the items there are, drafts and trash included, or about
-	if err := db.WithContext(ctx).Raw("SELECT COALESCE(MAX(seq), 0) FROM items").Scan(&n).Error; err != nil {
-		return false, wrap(err, "count items")
+	n, err := siteSize(ctx, db)
+	if err != nil {
+		return false, err
 	}
 	bound := int64(min(math.Sqrt(fewAuthorScale*float64(q.Limit+1)*float64(n)), math.MaxInt32))
 	var c int64
-	err := db.WithContext(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM "+s.d.itemsBy("items_public_author")+
+	err = db.WithContext(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM "+s.d.itemsBy("items_public_author")+
 		" WHERE i.author_id = ? AND i.status = 'published' AND i.deleted_at IS NULL LIMIT ?) AS a", q.Author, bound+1).Scan(&c).Error
 	return c <= bound, wrap(err, "count the author's items")
 }
@@ -773,8 +788,7 @@ var fewAuthorScale = 1.0
 // a public list by author, by publication time or with few items (fewAuthorItems), unless a
 // tag's index serves it.
 func byAuthor(q Query) bool {
-	return q.Author != "" && q.Q == "" && q.Status == "" && !q.Trashed && len(q.orIDs) == 0 && !fromTags(q) && !byTagRows(q) &&
-		(q.Sort == "published_at" || q.fewByAuthor)
+	return q.Author != "" && publicList(q) && !fromTags(q) && !byTagRows(q) && (q.Sort == "published_at" || q.fewByAuthor)
 }
 
 // from is the FROM of a list of q: its items (through the index of its order, sortIndex), or
