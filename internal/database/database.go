@@ -99,7 +99,6 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	writers.Store(writer, &writeQueue{})
 
 	reader, err := openPool(ctx, path, true, busy)
 	if err != nil {
@@ -127,7 +126,26 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 		_ = reader.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	checkpoints, err := startCheckpointer(ctx, path, busy)
+	if err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		return nil, err
+	}
+	writers.Store(writer, &writeQueue{checkpoints: checkpoints})
 	return db, nil
+}
+
+// driverName is SQLite's driver with the settings that its DSN does not take: every connection
+// leaves the write-ahead log to the checkpointer (checkpoint.go) up to backstopPages, rather
+// than checkpointing it itself after a commit once it holds 1,000 pages.
+const driverName = "sqlite3_folio"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", backstopPages), nil)
+		return err
+	}})
 }
 
 // openPool opens a connection pool on path and checks that SQLite accepted the settings.
@@ -147,7 +165,7 @@ func openPool(ctx context.Context, path string, readOnly bool, busy time.Duratio
 	} else {
 		q.Set("_txlock", "immediate")
 	}
-	db, err := sql.Open("sqlite3", fileURI(path, q))
+	db, err := sql.Open(driverName, fileURI(path, q))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -179,16 +197,24 @@ func Ping(ctx context.Context, db *gorm.DB) error {
 }
 
 // Close checkpoints the write-ahead log into the main file, so that a copied or inspected file
-// is complete, and closes every connection.
+// is complete, and closes every connection. The background checkpoints stop first: the last
+// one is this one, which waits for readers and empties the log.
 func Close(db *gorm.DB) error {
 	var errs []error
+	ps := pools(db)
+	for _, p := range ps {
+		if q, ok := writers.LoadAndDelete(p); ok && q.(*writeQueue).checkpoints != nil {
+			if err := q.(*writeQueue).checkpoints.close(); err != nil {
+				errs = append(errs, fmt.Errorf("checkpointer: %w", err))
+			}
+		}
+	}
 	if !IsPostgres(db) {
 		if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
 		}
 	}
-	for _, p := range pools(db) {
-		writers.Delete(p)
+	for _, p := range ps {
 		if err := p.Close(); err != nil {
 			errs = append(errs, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,7 +82,8 @@ func TestOpenConfiguresEveryConnection(t *testing.T) {
 	if len(ps) != 2 {
 		t.Fatalf("pools() = %d pools; want writer and reader", len(ps))
 	}
-	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "5000"}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "5000",
+		"wal_autocheckpoint": strconv.Itoa(backstopPages)}
 	for i, p := range ps {
 		// Hold several connections at once so the pool must open new ones, each of which must
 		// carry the settings (a PRAGMA run through the pool would reach only one of them).

@@ -80,7 +80,8 @@ const maxGroup = 32
 // writeQueue is a pool's writes waiting for their transaction, and on PostgreSQL the advisory
 // lock that the transactions take against other processes.
 type writeQueue struct {
-	lockKey int64 // PostgreSQL: the schema's lock; 0 on SQLite
+	lockKey     int64         // PostgreSQL: the schema's lock; 0 on SQLite
+	checkpoints *checkpointer // SQLite: told of each commit
 
 	mu      sync.Mutex
 	waiting []*writeRequest
@@ -141,6 +142,9 @@ func (q *writeQueue) lead(db *gorm.DB) {
 
 	if len(group) > 0 { // empty when the waiting writes all gave up before this leader began
 		q.commit(db, group)
+		if q.checkpoints != nil {
+			q.checkpoints.written()
+		}
 	}
 
 	q.mu.Lock()
