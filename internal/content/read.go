@@ -115,7 +115,7 @@ func (s *Store) ListItems(ctx context.Context, a *Actor, q Query) (*Page, error)
 	if page.Items, err = findItems(query); err != nil {
 		return nil, wrap(err, "list items")
 	}
-	if q.walk && q.walkBound != nil && len(page.Items) <= q.Limit {
+	if q.walk && q.walkBound != nil && !pageFull(q, len(page.Items)) {
 		// The walk reached its bound before the page was full: the search's words are
 		// together in fewer items than counted, or the filters pass few of them. The page
 		// comes from the matches instead, a cost bounded by their number.
@@ -182,7 +182,8 @@ func (s *Store) searchWindow(db *gorm.DB, a *Actor, q Query, now time.Time) *gor
 // The walk is chosen when it costs less by these estimates (walks). Words that are each
 // common may still seldom meet, and filters pass over some items, so the walk reads at most
 // walkSlack times the items it expects to, or walkFloor (walkWindow, walkBound); short of a
-// full page by then, the page is read from the matches.
+// full page by then, the page is read from the matches. A numbered page is walked the same
+// way, up to its end (pageEnd); its total counts the matches from the indexes (countItems).
 var (
 	probeCost     = 18.0  // matches read from the indexes in the time of one lookup (8 µs / 0.45 µs)
 	probeCostRows = 2.0   // matches read with their rows in the time of one lookup (8 µs / 3-7 µs)
@@ -202,13 +203,31 @@ func walks(q Query, n int64) bool {
 		cost = probeCost
 	}
 	m := float64(q.matchEstimate)
-	return m*m >= cost*float64(q.Limit+1)*float64(n)
+	return m*m >= cost*float64(pageEnd(q))*float64(n)
+}
+
+// pageEnd is how many items of its list a page of q reads, up to its end: one more than the
+// page after a cursor, every page up to its own for a numbered page.
+func pageEnd(q Query) int {
+	if q.Page > 0 {
+		return q.Page * q.Limit
+	}
+	return q.Limit + 1
+}
+
+// pageFull reports whether n items make a full page of q: with the one more that tells a next
+// page follows, after a cursor.
+func pageFull(q Query, n int) bool {
+	if q.Page > 0 {
+		return n == q.Limit
+	}
+	return n > q.Limit
 }
 
 // chooseWalk has q read walking the index of its order (searchWalk) when q is a public search
-// in an order of its items, in cursor mode, that walks judges cheaper so; with the walk's bound.
+// in an order of its items that walks judges cheaper so; with the walk's bound.
 func (s *Store) chooseWalk(ctx context.Context, db *gorm.DB, q *Query, now time.Time) error {
-	if !publicSearch(*q) || q.Sort == SortRelevance || q.Page > 0 {
+	if !publicSearch(*q) || q.Sort == SortRelevance {
 		return nil
 	}
 	n, err := siteSize(ctx, db)
@@ -269,13 +288,13 @@ func (s *Store) searchWalk(db *gorm.DB, a *Actor, q Query, now time.Time, after 
 	if q.walkBound != nil {
 		walk = walk.Where("("+key+", i.id) "+within+" (?, ?)", q.walkBound...)
 	}
-	return walk.Limit(q.Limit + 1)
+	return walk.Limit(pageEnd(q))
 }
 
 // walkWindow is how many items of the index of its order a walk of q reads at most, on a site
 // of n items.
 func walkWindow(q Query, n int64) int {
-	return max(walkFloor, int(math.Ceil(walkSlack*float64(q.Limit+1)*float64(n)/float64(max(q.matchEstimate, 1)))))
+	return max(walkFloor, int(math.Ceil(walkSlack*float64(pageEnd(q))*float64(n)/float64(max(q.matchEstimate, 1)))))
 }
 
 // walkBound is the entry of the index of q's order that a walk of q stops at, the window-th
@@ -315,13 +334,14 @@ func (s *Store) walkBound(ctx context.Context, db *gorm.DB, q Query, now time.Ti
 }
 
 // countItems counts the items of q; for a search by relevance, those in the search window.
+// A public search in another order counts its matches from the indexes, whatever its order.
 func (s *Store) countItems(db *gorm.DB, a *Actor, q Query, now time.Time) (int64, error) {
 	var n int64
 	var err error
 	switch {
 	case q.Q != "" && q.Sort == SortRelevance:
 		err = db.Table("(?) AS m", s.searchWindow(db, a, q, now)).Count(&n).Error
-	case datedSearch(q):
+	case publicSearch(q):
 		err = db.Table("(?) AS m", s.datedMatches(db, a, q, now)).Count(&n).Error
 	default:
 		err = s.filter(s.from(db, q, now), a, q, now).Count(&n).Error
@@ -418,13 +438,10 @@ func (s *Store) listQuery(db *gorm.DB, a *Actor, q Query, now time.Time) (*gorm.
 // row up to the page's end for a numbered page, which the outer query skips to; else the rows
 // past the cursor, one more than the page.
 func cutToPage(rows *gorm.DB, q Query, keys, cmp string, after []any) *gorm.DB {
-	switch {
-	case q.Page > 0:
-		return rows.Limit(q.Page * q.Limit)
-	case after != nil:
-		return rows.Where("("+keys+") "+cmp+" (?, ?)", after...).Limit(q.Limit + 1)
+	if after != nil {
+		rows = rows.Where("("+keys+") "+cmp+" (?, ?)", after...)
 	}
-	return rows.Limit(q.Limit + 1)
+	return rows.Limit(pageEnd(q))
 }
 
 // NextChange returns when public answers next change by the clock alone: the earliest
