@@ -43,7 +43,8 @@ type Options struct {
 //
 // Every connection, in both pools, is set up through the DSN, because PRAGMAs are per connection:
 // WAL (readers never block the writer), synchronous=FULL (a committed transaction survives a power
-// cut, not only a crash), foreign keys on, and a busy timeout.
+// cut, not only a crash), foreign keys on, and a busy timeout. A third connection copies the
+// write-ahead log into the file in the background (checkpoint.go).
 //
 // Writes go through one connection, reads through a pool of query-only connections; GORM's
 // dbresolver routes each statement (transactions, Create/Update/Delete and Exec to the writer,
@@ -95,10 +96,7 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 		return nil, err
 	}
 	// One writer connection, kept open forever so that the per-connection settings persist.
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
+	keepOne(writer)
 
 	reader, err := openPool(ctx, path, true, busy)
 	if err != nil {
@@ -179,6 +177,14 @@ func openPool(ctx context.Context, path string, readOnly bool, busy time.Duratio
 		return nil, fmt.Errorf("open database %s: journal mode is %q, want wal (is it on a network file system?)", path, mode)
 	}
 	return db, nil
+}
+
+// keepOne makes p a pool of one connection, opened once and kept.
+func keepOne(p *sql.DB) {
+	p.SetMaxOpenConns(1)
+	p.SetMaxIdleConns(1)
+	p.SetConnMaxLifetime(0)
+	p.SetConnMaxIdleTime(0)
 }
 
 // fileURI builds a SQLite URI for path, escaped so that a '?' or '#' in a file name is a file name.
