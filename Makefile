@@ -100,6 +100,7 @@ bench-micro: ## start-up, size, idle memory; write contention; creates; hashing;
 fuzz: ## run each fuzz target for FUZZTIME (default 1m); their seeds run in make test too
 	go test -run '^$$' -fuzz FuzzParseQuery -fuzztime $(FUZZTIME) ./internal/content
 	go test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./internal/content
+	go test -run '^$$' -fuzz FuzzSnippetWords -fuzztime $(FUZZTIME) ./internal/content
 	go test -run '^$$' -fuzz FuzzItemBody -fuzztime $(FUZZTIME) ./api
 
 audit: test bench-smoke lint docs-check spec-lint dockerfile-check frontend-test ## everything CI checks

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 )
@@ -87,6 +89,54 @@ func FuzzRender(f *testing.F) {
 					t.Fatalf("Render(%q) has %s=%q: %q", md, a.Key, a.Val, out)
 				}
 			}
+		}
+	})
+}
+
+// FuzzSnippetWords: the words of a text, and the term each matches, are those that folding
+// every word and comparing it finds (the way snippets found them before ASCII was read a byte
+// at a time): for any text and terms, valid UTF-8 or not.
+func FuzzSnippetWords(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"Cooperatives train young people in Dili", "cooperatives"},
+		{"COOPÉRATIVES, coopératives & Coops: 2,400 members", "coop"},
+		{"Timor-Leste's 2025 plan", "leste"},
+		{"Ärger über Öl, naïve café ﬁne", "ol"},
+		{"日本の協同組合 and 日本", "日本"},
+		{"bad \xff\xfe bytes\xc3", "bytes"},
+		{"ǅemal ΣΊΣΥΦΟΣ", "σισυφος"},
+	} {
+		f.Add(seed[0], seed[1], true)
+		f.Add(seed[0], seed[1], false)
+	}
+	f.Fuzz(func(t *testing.T, text, term string, prefix bool) {
+		terms, _ := searchTerms(term)
+		if len(terms) == 0 {
+			return
+		}
+		for i := range terms {
+			terms[i] = foldWord(terms[i])
+		}
+		m := matcher{terms: terms, prefix: prefix}
+		var want []word
+		for i := 0; i < len(text); {
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+				i += size
+				continue
+			}
+			start := i
+			for i < len(text) {
+				r, size := utf8.DecodeRuneInString(text[i:])
+				if !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+					break
+				}
+				i += size
+			}
+			want = append(want, word{start: start, end: i, term: m.match(foldWord(text[start:i]))})
+		}
+		if got := m.words(text); !slices.Equal(got, want) {
+			t.Errorf("words(%q) with terms %q (prefix %v) = %v, want %v", text, terms, prefix, got, want)
 		}
 	})
 }

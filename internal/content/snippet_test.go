@@ -54,3 +54,18 @@ func TestSnippetsFromTagNames(t *testing.T) {
 		t.Fatalf("search by a tag's name = %+v", page.Items)
 	}
 }
+
+// BenchmarkSnippets makes the snippets of a page of 20 search results of a kilobyte each, as
+// addSnippets does for every page of a search.
+func BenchmarkSnippets(b *testing.B) {
+	body := "The Coop Académie. " + strings.Repeat("Cooperatives *train* young people in Dili and Suva, with the ILO: 2,400 members in 2025. ", 11)
+	m := matcher{terms: []string{"cooperatives", "suva"}, prefix: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 20 {
+			if m.snippet("Training for young cooperative members", "A summary of the programme in Timor-Leste and Fiji.", body) == "" {
+				b.Fatal("no snippet")
+			}
+		}
+	}
+}
