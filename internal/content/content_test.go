@@ -1119,3 +1119,35 @@ func TestReadsKeepTagOrder(t *testing.T) {
 		check(fmt.Sprintf("ListItems(%+v)", q), page.Items...)
 	}
 }
+
+// TestItemTagsAreReadFromTheirIndex: the tags of items, in their order, are read from the index
+// item_tags_in_order alone (migration 00014) wherever they are read: a page's tags or their
+// names, an item's tags read with it, and an item's tag names written to the search index.
+// Through the primary key's index, each tag's row was read again for its position.
+func TestItemTagsAreReadFromTheirIndex(t *testing.T) {
+	dbtest.SQLiteOnly(t) // a query plan of SQLite's
+	f := newFixture(t)
+	ids := []string{"0193d5b4-0000-7000-8000-000000000001", "0193d5b4-0000-7000-8000-000000000002"}
+	for name, q := range map[string]struct {
+		sql string
+		arg any
+	}{
+		"a page's tags":              {itemTagsSQL, ids},
+		"a page's tag names":         {itemTagNamesSQL, ids},
+		"an item's tags":             {"SELECT i.id, " + f.store.d.tagListSQL() + " FROM items AS i WHERE i.id = ?", ids[0]},
+		"an item's search index row": {f.store.d.indexItemsSQL() + "i.id IN ?", ids},
+	} {
+		var plan []struct{ Detail string }
+		if err := f.db.Raw("EXPLAIN QUERY PLAN "+q.sql, q.arg).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, p := range plan {
+			lines = append(lines, p.Detail)
+		}
+		text := strings.Join(lines, "\n")
+		if !strings.Contains(text, "SEARCH x USING COVERING INDEX item_tags_in_order (item_id=?)") || strings.Contains(text, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("%s: not read from item_tags_in_order alone, in its order:\n%s", name, text)
+		}
+	}
+}

@@ -962,12 +962,19 @@ func loadTags(ctx context.Context, db *gorm.DB, items []Item) error {
 	})
 }
 
+// The tags of items, by their ids, in their order: their slugs, or their names. Both are read
+// from the index item_tags_in_order (migration 00014), in its order.
+const (
+	itemTagsSQL     = "SELECT x.item_id, x.tag FROM item_tags x WHERE x.item_id IN ? ORDER BY x.item_id, x.position"
+	itemTagNamesSQL = "SELECT x.item_id, t.name FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id IN ? ORDER BY x.item_id, x.position"
+)
+
 // eachItemTag calls fn with each tag of the items with ids, in the items' order of their tags:
 // the tag's slug, or with names its name. Read by hand, as findItems reads items.
 func eachItemTag(ctx context.Context, db *gorm.DB, ids []string, names bool, fn func(itemID, tag string)) error {
-	query := "SELECT x.item_id, x.tag FROM item_tags x WHERE x.item_id IN ? ORDER BY x.item_id, x.position"
+	query := itemTagsSQL
 	if names {
-		query = "SELECT x.item_id, t.name FROM item_tags x JOIN tags t ON t.slug = x.tag WHERE x.item_id IN ? ORDER BY x.item_id, x.position"
+		query = itemTagNamesSQL
 	}
 	rows, err := withContext(db, ctx).Raw(query, ids).Rows()
 	if err != nil {
