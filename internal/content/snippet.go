@@ -188,7 +188,7 @@ func (m matcher) words(text string) []word {
 			ascii = false
 			i += size
 		}
-		term := -1
+		var term int
 		if ascii {
 			term = m.matchASCII(text[start:i])
 		} else {
@@ -241,7 +241,8 @@ func lowerEquals(w, t string) bool {
 	return true
 }
 
-// isWordRune reports whether r is part of a word: a letter or a digit.
+// isWordRune is searchTerms' notion of a word's character, and the search index's: a letter or
+// a digit.
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return asciiWordByte[r]
