@@ -30,7 +30,7 @@ const (
 type checkpointer struct {
 	db   *sql.DB
 	kick chan struct{} // buffered: a kick while a checkpoint runs asks for one more
-	stop chan struct{}
+	stop context.CancelFunc
 	done chan struct{}
 }
 
@@ -41,8 +41,10 @@ func startCheckpointer(ctx context.Context, path string, busy time.Duration) (*c
 		return nil, err
 	}
 	keepOne(db)
-	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	go c.run()
+	// Its own context: it outlives ctx, which only bounds the opening.
+	running, stop := context.WithCancel(context.WithoutCancel(ctx))
+	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	go c.run(running)
 	return c, nil
 }
 
@@ -54,28 +56,29 @@ func (c *checkpointer) written() {
 	}
 }
 
-func (c *checkpointer) run() {
+func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
 	for {
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-c.kick:
 		}
 		// An error (the disk full, the file gone) is the writer's to report: its commits
-		// meet it, and its backstop checkpoints run on.
-		_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		// meet it, and its backstop checkpoints run on. Stopped midway, a checkpoint leaves
+		// the pages it has not copied in the log, for the next.
+		_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-time.After(checkpointEvery):
 		}
 	}
 }
 
-// close stops the checkpointer and closes its connection.
+// close stops the checkpointer, interrupting a checkpoint that runs, and closes its connection.
 func (c *checkpointer) close() error {
-	close(c.stop)
+	c.stop()
 	<-c.done
 	return c.db.Close()
 }
