@@ -603,7 +603,8 @@ func TestSearchInAnOrder(t *testing.T) {
 		name        string
 		cost, slack float64
 		floor       int
-	}{{"from the matches", math.Inf(1), walkSlack, walkFloor}, {"walking the index", 0, walkSlack, walkFloor}, {"walking one item, then from the matches", 0, 0, 1}} {
+	}{{"from the matches", math.Inf(1), walkSlack, walkFloor}, {"walking the index", 0, walkSlack, walkFloor}, {"walking one item, then from the matches", 0, 0, 1},
+		{"walking four items, then from the matches", 0, 0, 4}} {
 		probeCost, probeCostRows, walkSlack, walkFloor = way.cost, way.cost, way.slack, way.floor
 		for _, filter := range []Query{{}, {Types: []string{"news"}}, {Types: []string{"news", "article"}}, {Tags: []string{"cooperatives"}}, {Author: f.editor.UserID}} {
 			for _, sort := range []string{"published_at", "title", "created_at", "updated_at"} {
@@ -669,6 +670,30 @@ func TestSearchInAnOrder(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestNumberedPagesOfASearchWalk: a numbered page of a public search in an order of its items
+// is walked when walking is judged the cheaper way, as a page after a cursor is (chooseWalk);
+// TestSearchInAnOrder checks what a walked page holds.
+func TestNumberedPagesOfASearchWalk(t *testing.T) {
+	dbtest.SQLiteOnly(t) // the engine that counts a search's words
+	f := searchFixture(t)
+	defer func(cost, rows float64) { probeCost, probeCostRows = cost, rows }(probeCost, probeCostRows)
+	probeCost, probeCostRows = 0, 0 // a lookup costs nothing: walking is the cheaper way
+	for _, page := range []int{0, 1, 3} {
+		for _, sort := range []string{"published_at", "title"} {
+			q := Query{Q: "cooperatives", Sort: sort, Limit: 2, Page: page}
+			if err := f.store.prepareSearch(t.Context(), f.db, &q); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.store.chooseWalk(t.Context(), f.db, &q, f.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if !q.walk {
+				t.Errorf("page %d by %s: read from the matches, want walked", page, sort)
 			}
 		}
 	}

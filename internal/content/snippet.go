@@ -241,8 +241,8 @@ func lowerEquals(w, t string) bool {
 	return true
 }
 
-// isWordRune is searchTerms' notion of a word's character, and the search index's: a letter or
-// a digit.
+// isWordRune is searchTerms' notion of a word's character: a letter or a digit (the search
+// index's tokenizer counts private-use characters too).
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return asciiWordByte[r]

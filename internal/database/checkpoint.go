@@ -3,6 +3,8 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -18,9 +20,11 @@ import (
 //
 // Its checkpoints are PASSIVE: they copy what no reader still needs and never wait for a lock,
 // so they hold up neither the writer nor the readers. The log restarts from its beginning at
-// the first write that begins when all of it has been copied. Under a steady stream of writes
-// that is after the backstop's checkpoint, when the log holds backstopPages (41 MB; it was
-// 4 MB at 1,000): each write begins while the checkpointer is still behind the last commit.
+// the first write that begins when all of it has been copied and no reader still reads an
+// older state from it. Under a steady stream of writes that is typically after the backstop's
+// checkpoint, when the log holds backstopPages (41 MB; it was 4 MB at 1,000): each write
+// begins while the checkpointer is still behind the last commit. Long reads during writes can
+// keep it from starting over for longer, as they could before.
 const (
 	checkpointEvery = 100 * time.Millisecond
 	backstopPages   = 10_000
@@ -29,13 +33,14 @@ const (
 // checkpointer runs PASSIVE checkpoints on its own connection when kicked.
 type checkpointer struct {
 	db   *sql.DB
+	log  *slog.Logger
 	kick chan struct{} // buffered: a kick while a checkpoint runs asks for one more
 	stop context.CancelFunc
 	done chan struct{}
 }
 
 // startCheckpointer opens the checkpointer's connection to path and starts it.
-func startCheckpointer(ctx context.Context, path string, busy time.Duration) (*checkpointer, error) {
+func startCheckpointer(ctx context.Context, path string, busy time.Duration, log *slog.Logger) (*checkpointer, error) {
 	db, err := openPool(ctx, path, false, busy)
 	if err != nil {
 		return nil, err
@@ -43,7 +48,10 @@ func startCheckpointer(ctx context.Context, path string, busy time.Duration) (*c
 	keepOne(db)
 	// Its own context: it outlives ctx, which only bounds the opening.
 	running, stop := context.WithCancel(context.WithoutCancel(ctx))
-	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &checkpointer{db: db, log: log, kick: make(chan struct{}, 1), stop: stop, done: make(chan struct{})}
 	go c.run(running)
 	return c, nil
 }
@@ -58,16 +66,22 @@ func (c *checkpointer) written() {
 
 func (c *checkpointer) run(ctx context.Context) {
 	defer close(c.done)
+	var logged time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-c.kick:
 		}
-		// An error (the disk full, the file gone) is the writer's to report: its commits
-		// meet it, and its backstop checkpoints run on. Stopped midway, a checkpoint leaves
-		// the pages it has not copied in the log, for the next.
-		_, _ = c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		// A failed checkpoint (a full disk, an I/O error on the file) loses nothing: the log
+		// keeps the pages, and grows. Nobody else would say so, since SQLite's own automatic
+		// checkpoints fail silently: logged, once a minute at most. Stopped midway, a
+		// checkpoint counts none of its pages as copied; the next copies them again.
+		_, err := c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		if err != nil && !errors.Is(err, context.Canceled) && time.Since(logged) > time.Minute {
+			c.log.Warn("checkpoint of the write-ahead log failed; it grows until one succeeds", "err", err)
+			logged = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return

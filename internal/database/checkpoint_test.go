@@ -15,7 +15,8 @@ import (
 // TestWritesReachTheFileInTheBackground: what writes commit is copied from the write-ahead log
 // into the database file by the checkpointer, soon after, although the log stays far below the
 // size at which the writer would checkpoint it (backstopPages). Close stops the checkpointer
-// with the rest: once every connection is closed, SQLite removes the log.
+// with the rest: its goroutine has ended, and once every connection is closed SQLite removes
+// the log.
 func TestWritesReachTheFileInTheBackground(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "folio.db")
 	db, err := Open(t.Context(), Options{Path: path})
@@ -32,6 +33,15 @@ func TestWritesReachTheFileInTheBackground(t *testing.T) {
 	if err := db.Exec("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").Error; err != nil {
 		t.Fatal(err)
 	}
+	writer, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, ok := writers.Load(writer)
+	if !ok || q.(*writeQueue).checkpoints == nil {
+		t.Fatal("Open made no checkpointer")
+	}
+	c := q.(*writeQueue).checkpoints
 	before := size()
 	// 100 writes of 8 KB: about 300 pages in the log, a thirtieth of backstopPages.
 	const writes, body = 100, 8 << 10
@@ -53,6 +63,11 @@ func TestWritesReachTheFileInTheBackground(t *testing.T) {
 
 	if err := Close(db); err != nil {
 		t.Fatalf("Close() error = %v", err)
+	}
+	select {
+	case <-c.done:
+	default:
+		t.Error("the checkpointer runs on after Close")
 	}
 	if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("after Close, stat of the write-ahead log: %v; want it removed, as SQLite does when the last connection closes", err)

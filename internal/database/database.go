@@ -124,7 +124,7 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 		_ = reader.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	checkpoints, err := startCheckpointer(ctx, path, busy)
+	checkpoints, err := startCheckpointer(ctx, path, busy, opts.Logger)
 	if err != nil {
 		_ = writer.Close()
 		_ = reader.Close()
@@ -209,7 +209,7 @@ func Close(db *gorm.DB) error {
 	var errs []error
 	ps := pools(db)
 	for _, p := range ps {
-		if q, ok := writers.LoadAndDelete(p); ok && q.(*writeQueue).checkpoints != nil {
+		if q, ok := writers.Load(p); ok && q.(*writeQueue).checkpoints != nil {
 			if err := q.(*writeQueue).checkpoints.close(); err != nil {
 				errs = append(errs, fmt.Errorf("checkpointer: %w", err))
 			}
@@ -221,6 +221,7 @@ func Close(db *gorm.DB) error {
 		}
 	}
 	for _, p := range ps {
+		writers.Delete(p)
 		if err := p.Close(); err != nil {
 			errs = append(errs, err)
 		}
