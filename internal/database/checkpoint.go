@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"log/slog"
 	"time"
 )
@@ -78,7 +77,7 @@ func (c *checkpointer) run(ctx context.Context) {
 		// checkpoints fail silently: logged, once a minute at most. Stopped midway, a
 		// checkpoint counts none of its pages as copied; the next copies them again.
 		_, err := c.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
-		if err != nil && !errors.Is(err, context.Canceled) && time.Since(logged) > time.Minute {
+		if err != nil && ctx.Err() == nil && time.Since(logged) > time.Minute {
 			c.log.Warn("checkpoint of the write-ahead log failed; it grows until one succeeds", "err", err)
 			logged = time.Now()
 		}
