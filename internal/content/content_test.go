@@ -1139,15 +1139,7 @@ func TestItemTagsAreReadFromTheirIndex(t *testing.T) {
 		"an item's tags":             {"SELECT i.id, " + f.store.d.tagListSQL() + " FROM items AS i WHERE i.id = ?", ids[0], false},
 		"an item's search index row": {f.store.d.indexItemsSQL() + "i.id IN ?", ids, false},
 	} {
-		var plan []struct{ Detail string }
-		if err := f.db.Raw("EXPLAIN QUERY PLAN "+q.sql, q.arg).Scan(&plan).Error; err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		for _, p := range plan {
-			lines = append(lines, p.Detail)
-		}
-		text := strings.Join(lines, "\n")
+		text := queryPlan(t, f.db, func(tx *gorm.DB) *gorm.DB { return tx.Raw(q.sql, q.arg) })
 		if !strings.Contains(text, "SEARCH x USING COVERING INDEX item_tags_in_order (item_id=?)") || (q.sorted && strings.Contains(text, "TEMP B-TREE")) {
 			t.Errorf("%s: not read from item_tags_in_order alone (in its order: %v):\n%s", name, q.sorted, text)
 		}
