@@ -29,7 +29,8 @@ import (
 // An import is one transaction: all of it is written, or none of it (with ContinueOnError, all
 // of it but the bad lines). Lines are read in order; item lines, nearly all of a file, are
 // decoded, checked and rendered by a worker per core, and written in file order by one writer
-// with prepared statements; the search index is built from them at the end, in one statement.
+// with prepared statements; the search index is built from them at the end, in one statement,
+// and so are the indexes of an import into a database with no items.
 // Types and tags are checked by the reader as it meets them, so that a worker checking an item
 // knows exactly the types and tags declared above the item's line.
 
@@ -769,6 +770,9 @@ const (
 	insertRevisionSQL = `INSERT INTO revisions (item_id, version, snapshot, author_id, created_at) VALUES (?, ?, ?, ?, ?)`
 )
 
+// bulkTables are the tables an import fills with a row or more for every item.
+var bulkTables = []string{"items", "item_tags", "revisions"}
+
 // write writes the batches in order, as their items are prepared.
 func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batch) (err error) {
 	conn, ok := tx.Statement.ConnPool.(*sql.Tx)
@@ -782,6 +786,15 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	}
 	for _, stmt := range im.s.d.bulkLoadStart() {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	// Into a database with no items, the indexes that serve reads only are built at the end,
+	// once, from the rows written (deferIndexes). With items there, an import may be a few
+	// lines, and building an index anew would read all of them.
+	var createIndexes []string
+	if im.lastSeq == 0 {
+		if createIndexes, err = im.s.d.deferIndexes(ctx, conn, bulkTables...); err != nil {
 			return err
 		}
 	}
@@ -825,6 +838,11 @@ func (im *importer) write(ctx context.Context, tx *gorm.DB, ordered <-chan *batc
 	}
 	if err := im.checkReferences(ctx, tx); err != nil {
 		return err
+	}
+	for _, stmt := range createIndexes {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
 	}
 	// The search index is written last, in one statement: FTS5 writes what it holds at every
 	// statement's end, so an entry per item written with it made a segment per item, merged

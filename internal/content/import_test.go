@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"strings"
 	"testing"
@@ -250,6 +251,93 @@ func TestImportLarge(t *testing.T) {
 	it, err := f.store.FindBySlug(t.Context(), nil, "news", "item-0")
 	if err != nil || it.Title != "Item 0" || it.BodyHTML != "<p>Body <em>0</em></p>\n" {
 		t.Errorf("item-0 = %+v, %v", it, err)
+	}
+}
+
+// TestImportBuildsIndexesAtTheEnd: into a database with no items, an import drops the indexes
+// that serve reads and creates them again from the schema's own statements once its rows are
+// written (each then has a new root page); into one with items, and when it is rejected, the
+// indexes are the same pages as before. integrity_check compares every index with its table.
+func TestImportBuildsIndexesAtTheEnd(t *testing.T) {
+	if dbtest.Postgres() {
+		t.Skip("PostgreSQL keeps its indexes through an import")
+	}
+	f, _ := importFixture(t)
+	type index struct {
+		Name, SQL string
+		Rootpage  int64
+	}
+	schema := func() map[string]index {
+		var rows []index
+		f.db.Raw("SELECT name, COALESCE(sql, '') AS sql, rootpage FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('items', 'item_tags', 'revisions')").Scan(&rows)
+		m := map[string]index{}
+		for _, r := range rows {
+			m[r.Name] = r
+		}
+		return m
+	}
+	checkIntegrity := func(when string) {
+		t.Helper()
+		var result []string
+		f.db.Raw("PRAGMA integrity_check").Scan(&result)
+		if len(result) != 1 || result[0] != "ok" {
+			t.Errorf("%s: integrity_check = %q", when, result)
+		}
+		var hashsize int64
+		f.db.Raw("SELECT v FROM items_fts_config WHERE k = 'hashsize'").Scan(&hashsize)
+		if hashsize != 0 && hashsize != fts5HashSize {
+			t.Errorf("%s: the search index's hashsize is %d, want FTS5's default", when, hashsize)
+		}
+	}
+	items := func(from, to int) []string {
+		var lines []string
+		for i := from; i < to; i++ {
+			lines = append(lines, fmt.Sprintf(`{"item": {"type": "news", "title": "Item %d", "body": "Body %d", "tags": ["covid-19", "cooperatives"], "status": "published", "published_at": "2024-01-%02dT00:00:00Z"}}`, i, i, 1+i%28))
+		}
+		return lines
+	}
+
+	before := schema()
+	if len(before) < 10 {
+		t.Fatalf("%d indexes on the tables an import fills", len(before))
+	}
+	if _, err := importLines(f, false, append(items(0, 50), `{"item": {"type": "news"}}`)...); !errors.Is(err, ErrImportRejected) {
+		t.Fatalf("Import of a bad line = %v", err)
+	}
+	if got := schema(); !maps.Equal(got, before) {
+		t.Errorf("a rejected import changed the indexes:\n%v\nwant\n%v", got, before)
+	}
+
+	if _, err := importLines(f, false, items(0, 300)...); err != nil {
+		t.Fatal(err)
+	}
+	after, rebuilt := schema(), 0
+	for name, was := range before {
+		now, ok := after[name]
+		switch {
+		case !ok || now.SQL != was.SQL:
+			t.Errorf("index %s after the import: %+v, want %q", name, now, was.SQL)
+		case now.Rootpage != was.Rootpage:
+			rebuilt++
+			if was.SQL == "" || strings.Contains(was.SQL, "UNIQUE") {
+				t.Errorf("index %s, a key, was dropped and built again", name)
+			}
+		}
+	}
+	if len(after) != len(before) || rebuilt < len(before)/2 {
+		t.Errorf("%d indexes after the import, %d of them built again; want %d, most built again", len(after), rebuilt, len(before))
+	}
+	checkIntegrity("after an import into no items")
+
+	if _, err := importLines(f, false, items(300, 310)...); err != nil {
+		t.Fatal(err)
+	}
+	if got := schema(); !maps.Equal(got, after) {
+		t.Errorf("an import into items there changed the indexes:\n%v\nwant\n%v", got, after)
+	}
+	checkIntegrity("after an import into items")
+	if n, _ := f.store.CountItems(t.Context()); n != 310 {
+		t.Errorf("%d items, want 310", n)
 	}
 }
 

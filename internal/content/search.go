@@ -87,11 +87,11 @@ func (s *Store) reindexItems(tx *gorm.DB, ids []string) error {
 
 // RebuildSearchIndex builds the search index anew from every item in tx, a write transaction.
 // The index is derived data in a form of each database's own (FTS5, tsvector), so a copy of a
-// database between them rebuilds it rather than copying it. It ends as a bulk load does:
-// compacted on SQLite, with fresh planner statistics on PostgreSQL.
+// database between them rebuilds it rather than copying it. It is written as a bulk load is,
+// and ends compacted on SQLite, with fresh planner statistics on PostgreSQL.
 func RebuildSearchIndex(ctx context.Context, tx *gorm.DB) error {
 	d := dialectOf(tx)
-	stmts := append([]string{d.unindexAllSQL(), d.indexItemsSQL() + "TRUE"}, d.bulkLoadEnd()...)
+	stmts := append(append(d.bulkLoadStart(), d.unindexAllSQL(), d.indexItemsSQL()+"TRUE"), d.bulkLoadEnd()...)
 	for _, stmt := range stmts {
 		if err := tx.WithContext(ctx).Exec(stmt).Error; err != nil {
 			return fmt.Errorf("rebuild the search index: %w", err)
