@@ -24,7 +24,13 @@ import (
 
 func openTest(t testing.TB) *gorm.DB {
 	t.Helper()
-	db, err := Open(t.Context(), Options{Path: filepath.Join(t.TempDir(), "nested", "folio.db")})
+	return openAt(t, filepath.Join(t.TempDir(), "nested", "folio.db"))
+}
+
+// openAt opens the database at path for the test, and closes it after.
+func openAt(t testing.TB, path string) *gorm.DB {
+	t.Helper()
+	db, err := Open(t.Context(), Options{Path: path})
 	if err != nil {
 		t.Fatalf("Open() error = %v", err)
 	}
@@ -120,6 +126,86 @@ func TestOpenConfiguresEveryConnection(t *testing.T) {
 	}
 	if got := ps[0].Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("writer MaxOpenConnections = %d, want 1", got)
+	}
+}
+
+// walHeader reports whether the file at path is in WAL mode by its header (bytes 18 and 19 are
+// 2 in WAL mode, 1 with a rollback journal), without opening it.
+func walHeader(t *testing.T, path string) bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 20 {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return b[18] == 2 && b[19] == 2
+}
+
+// TestOpenExclusive: an Exclusive handle has the file with a rollback journal and one
+// connection, which migrates, writes and reads; Close puts the file back in WAL mode, with
+// everything written in it. While another handle has the file open, Open with Exclusive
+// answers ErrInUse at once rather than after the busy timeout, and leaves the file as it was.
+func TestOpenExclusive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "folio.db")
+	db, err := Open(t.Context(), Options{Path: path, Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	db.Raw("PRAGMA journal_mode").Scan(&mode)
+	if mode != "delete" {
+		t.Errorf("journal mode of an Exclusive handle = %q, want delete", mode)
+	}
+	if _, err := Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	err = Write(t.Context(), db, func(tx *gorm.DB) error {
+		if err := tx.Exec("INSERT INTO settings (key, value, updated_at) VALUES ('exclusive', 'yes', CURRENT_TIMESTAMP)").Error; err != nil {
+			return err
+		}
+		// A server that starts meanwhile cannot put the file in WAL mode, and says why.
+		other, err := Open(t.Context(), Options{Path: path})
+		if err == nil {
+			Close(other)
+			t.Error("Open beside an Exclusive handle's write succeeded")
+		} else if !IsBusy(err) || !strings.Contains(err.Error(), "another process has it to itself") {
+			t.Errorf("Open beside an Exclusive handle's write = %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var value string
+	if err := db.Raw("SELECT value FROM settings WHERE key = 'exclusive'").Scan(&value).Error; err != nil || value != "yes" {
+		t.Errorf("read back %q, %v", value, err)
+	}
+	if err := Close(db); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if !walHeader(t, path) {
+		t.Error("after Close the file is not in WAL mode")
+	}
+
+	shared := openAt(t, path)
+	value = ""
+	shared.Raw("SELECT value FROM settings WHERE key = 'exclusive'").Scan(&value)
+	if value != "yes" {
+		t.Errorf("a handle opened after it reads %q", value)
+	}
+	start := time.Now()
+	if _, err := Open(t.Context(), Options{Path: path, Exclusive: true}); !errors.Is(err, ErrInUse) {
+		t.Errorf("Open with Exclusive beside another handle = %v, want ErrInUse", err)
+	}
+	if d := time.Since(start); d > BusyTimeout/2 {
+		t.Errorf("Open with Exclusive beside another handle took %v", d)
+	}
+	if !walHeader(t, path) {
+		t.Error("a refused Exclusive open left the file out of WAL mode")
+	}
+	if err := Write(t.Context(), shared, func(tx *gorm.DB) error {
+		return tx.Exec("UPDATE settings SET value = 'no' WHERE key = 'exclusive'").Error
+	}); err != nil {
+		t.Errorf("the other handle cannot write after the refused open: %v", err)
 	}
 }
 

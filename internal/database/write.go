@@ -82,6 +82,7 @@ const maxGroup = 32
 type writeQueue struct {
 	lockKey     int64         // PostgreSQL: the schema's lock; 0 on SQLite
 	checkpoints *checkpointer // SQLite: told of each commit
+	exclusive   bool          // SQLite: the one connection of an Exclusive handle
 
 	mu      sync.Mutex
 	waiting []*writeRequest
