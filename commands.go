@@ -87,7 +87,11 @@ const firstAdminBanner = `
 // A generated first-admin password goes to stderr directly, not through the logger: it must
 // reach the operator whatever FOLIO_LOG_LEVEL says, and it must not be in the structured log.
 func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*openedDB, error) {
-	db, err := database.Open(ctx, database.Options{Path: cfg.DB, Logger: logger})
+	return openDatabaseWith(ctx, database.Options{Path: cfg.DB, Logger: logger}, cfg, logger, stderr)
+}
+
+func openDatabaseWith(ctx context.Context, opts database.Options, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*openedDB, error) {
+	db, err := database.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

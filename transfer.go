@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/foliocms/folio/internal/content"
+	"github.com/foliocms/folio/internal/database"
 )
 
 // importFile loads an NDJSON file into the database: folio import FILE [--continue-on-error].
@@ -38,7 +39,14 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("import: %w", err)
 	}
 
-	o, err := openDatabase(ctx, cfg, logger, stderr)
+	// Alone on a SQLite file, the import writes it without the write-ahead log, which costs a
+	// large import much and gives it nothing (database.Options.Exclusive); alongside a server,
+	// through the log, so that the server goes on answering.
+	o, err := openDatabaseWith(ctx, database.Options{Path: cfg.DB, Logger: logger, Exclusive: true}, cfg, logger, stderr)
+	if errors.Is(err, database.ErrInUse) {
+		logger.Info("the database is open elsewhere, a server maybe: importing alongside it, through the write-ahead log")
+		o, err = openDatabase(ctx, cfg, logger, stderr)
+	}
 	if err != nil {
 		return err
 	}

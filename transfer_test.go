@@ -209,6 +209,58 @@ func fill(c *client) {
 // TestImportReportsBadLines checks what an operator sees for a file with mistakes: every bad
 // line by number, nothing imported, and a non-zero exit; with --continue-on-error the good
 // lines go in.
+// TestImportAlongsideAServer: an import into a SQLite file that a server has open goes through
+// the write-ahead log beside it, and the server answers with the new item on its next reads;
+// alone, an import writes without the log and leaves the file in WAL mode.
+func TestImportAlongsideAServer(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "folio.db")
+	if dbtest.Postgres() {
+		db = dbtest.Location(t)
+	}
+	admin := []string{"FOLIO_ADMIN_EMAIL", "owner@example.com", "FOLIO_ADMIN_PASSWORD", "correct horse battery staple", "FOLIO_DB", db}
+	file := filepath.Join(dir, "in.ndjson")
+	os.WriteFile(file, []byte(`{"item": {"type": "news", "title": "Alongside", "status": "published", "published_at": "2024-01-02T03:04:05Z"}}`+"\n"), 0o600)
+
+	base, _ := startServer(t, admin...)
+	get := func() int {
+		res, err := http.Get(base + "/api/v1/types/news/items/alongside")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := get(); code != http.StatusNotFound {
+		t.Fatalf("before the import: %d", code)
+	}
+	var out, errs bytes.Buffer
+	if err := run(t.Context(), []string{"folio", "import", file}, env(admin...), nil, &out, &errs); err != nil {
+		t.Fatalf("import beside a server = %v\n%s", err, errs.String())
+	}
+	if !dbtest.Postgres() && !strings.Contains(errs.String(), "importing alongside it") {
+		t.Errorf("the import did not say it went through the log beside the server:\n%s", errs.String())
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for get() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the server does not show the imported item 2 s after the import")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// inWALMode reports whether the SQLite file at path is in WAL mode, by its header (bytes 18
+// and 19 are 2 in WAL mode, 1 with a rollback journal).
+func inWALMode(t *testing.T, path string) bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 20 {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return b[18] == 2 && b[19] == 2
+}
+
 func TestImportReportsBadLines(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "folio.db")
@@ -246,6 +298,9 @@ func TestImportReportsBadLines(t *testing.T) {
 	if !strings.Contains(out.String(), "0 tags, 0 items") {
 		t.Errorf("after a rejected import, export said %q; want nothing imported", out.String())
 	}
+	if !inWALMode(t, db) {
+		t.Error("a rejected import left the file out of WAL mode")
+	}
 
 	out.Reset()
 	errs.Reset()
@@ -257,6 +312,9 @@ func TestImportReportsBadLines(t *testing.T) {
 	}
 	if !strings.Contains(errs.String(), "line 3: item:") {
 		t.Errorf("the skipped lines are not reported:\n%s", errs.String())
+	}
+	if !inWALMode(t, db) || strings.Contains(errs.String(), "importing alongside it") {
+		t.Errorf("an import alone did not have the file to itself, or left it out of WAL mode:\n%s", errs.String())
 	}
 }
 

@@ -52,7 +52,13 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	db, err := database.Open(t.Context(), database.Options{Path: dbtest.Location(t)})
+	return newFixtureWith(t, database.Options{Path: dbtest.Location(t)})
+}
+
+// newFixtureWith is newFixture on the database that opts open.
+func newFixtureWith(t testing.TB, opts database.Options) *fixture {
+	t.Helper()
+	db, err := database.Open(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,7 +101,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*I
 	// The import's own copy of the store, whose renderer uses every core.
 	is := *s
 	is.renderer = s.renderer.withSlots(runtime.GOMAXPROCS(0))
-	im := &importer{s: &is, opts: opts, now: s.clock(), res: &ImportResult{}, types: map[string]*typeEntry{}, tags: map[string]*tagEntry{}, users: map[string]bool{}, typesUsed: map[string]bool{}}
+	im := &importer{s: &is, opts: opts, now: s.clock(), res: &ImportResult{}, types: map[string]*typeEntry{}, tags: map[string]*tagEntry{}, users: map[string]bool{}, typesWithItems: map[string]bool{}, typesUsed: map[string]bool{}}
 	if err := im.load(ctx); err != nil {
 		return nil, err
 	}
@@ -133,7 +133,8 @@ type importer struct {
 	now  time.Time
 	res  *ImportResult
 
-	users map[string]bool // ids of the users there are
+	users          map[string]bool // ids of the users there are
+	typesWithItems map[string]bool // the types that the database's items are of
 
 	// What records may refer to, and from which line: the reader adds, workers read.
 	mu    sync.RWMutex
@@ -153,9 +154,10 @@ type typeEntry struct {
 	before *typeView
 }
 
-// tagEntry is a tag as lines from line on see it (0: it was in the database).
+// tagEntry is a tag as lines from line on see it (0: it was in the database, as have).
 type tagEntry struct {
 	line int
+	have *Tag
 }
 
 // pendingRefs are an item's reference fields, checked once every item is written: an item may
@@ -180,8 +182,17 @@ func (im *importer) load(ctx context.Context) error {
 	if err := db.Find(&tags).Error; err != nil {
 		return wrap(err, "import: read tags")
 	}
-	for _, t := range tags {
-		im.tags[t.Slug] = &tagEntry{}
+	for i := range tags {
+		im.tags[tags[i].Slug] = &tagEntry{have: &tags[i]}
+	}
+	// Which types items use, for type lines that would change one: read now, since lines are
+	// checked while the import's transaction holds the file (openExclusive: its one connection).
+	for _, t := range types {
+		var used bool
+		if err := db.Raw("SELECT EXISTS (SELECT 1 FROM items WHERE type = ?)", t.Key).Scan(&used).Error; err != nil {
+			return wrap(err, "import: read types")
+		}
+		im.typesWithItems[t.Key] = used
 	}
 	var ids []string
 	if err := db.Table("users").Pluck("id", &ids).Error; err != nil {
@@ -497,12 +508,7 @@ func (im *importer) readType(e *entry, raw []byte) {
 			im.res.Unchanged++ // the database has it, as it is
 			return
 		}
-		var used bool
-		if err := im.s.db.Raw("SELECT EXISTS (SELECT 1 FROM items WHERE type = ?)", rec.Key).Scan(&used).Error; err != nil {
-			e.err = err
-			return
-		}
-		if used && !sameFields {
+		if im.typesWithItems[rec.Key] && !sameFields {
 			e.err = validation.Field("fields", "differ from those of the type %s, which items use; change it with PUT /api/v1/types/%s", rec.Key, rec.Key)
 			return
 		}
@@ -554,12 +560,7 @@ func (im *importer) readTag(e *entry, raw []byte) {
 		e.err = fmt.Errorf("the tag %s is defined on line %d already", rec.Slug, old.line)
 		return
 	case old != nil:
-		var have Tag
-		if err := im.s.db.Where("slug = ?", rec.Slug).Take(&have).Error; err != nil {
-			e.err = err
-			return
-		}
-		if have.Name != t.Name || !equalPtr(have.Group, t.Group) {
+		if have := old.have; have.Name != t.Name || !equalPtr(have.Group, t.Group) {
 			e.err = validation.Field("slug", "is the slug of an existing tag with another name or group; rename it with PATCH /api/v1/tags/%s", rec.Slug)
 			return
 		}

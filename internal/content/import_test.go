@@ -8,11 +8,13 @@ import (
 	"io"
 	"maps"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/foliocms/folio/internal/changes"
+	"github.com/foliocms/folio/internal/database"
 	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
@@ -338,6 +340,46 @@ func TestImportBuildsIndexesAtTheEnd(t *testing.T) {
 	checkIntegrity("after an import into items")
 	if n, _ := f.store.CountItems(t.Context()); n != 310 {
 		t.Errorf("%d items, want 310", n)
+	}
+}
+
+// TestImportOnOneConnection: an import checks every kind of line without reading the
+// database beside its transaction, so that it runs on the one connection of an Exclusive
+// handle (folio import alone on a file): a type that items use, a tag that is there, items
+// and a collection. A read beside the transaction would wait for the connection until the
+// context's end.
+func TestImportOnOneConnection(t *testing.T) {
+	if dbtest.Postgres() {
+		t.Skip("Exclusive is SQLite's")
+	}
+	f := newFixtureWith(t, database.Options{Path: filepath.Join(t.TempDir(), "folio.db"), Exclusive: true})
+	f.create(t, f.editor, NewItem{Type: "news", Title: "Already there"})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	bad := []string{
+		`{"type": {"key": "news", "name": "News", "fields": []}}`,
+		`{"type": {"key": "podcast", "name": "Podcast"}}`,
+		`{"tag": {"slug": "covid-19", "name": "covid-19"}}`,
+		`{"tag": {"slug": "cooperatives", "name": "Renamed"}}`,
+		`{"item": {"type": "podcast", "title": "Imported", "tags": ["covid-19"]}}`,
+	}
+	res, err := f.store.Import(ctx, strings.NewReader(strings.Join(bad, "\n")), ImportOptions{Author: f.editor.UserID})
+	if !errors.Is(err, ErrImportRejected) || res.BadLines != 2 || res.Bad[0].Line != 1 || res.Bad[1].Line != 4 {
+		t.Fatalf("Import = %v, %+v; want lines 1 (the fields of a type that items use) and 4 (a renamed tag) refused", err, res)
+	}
+	good := []string{
+		`{"type": {"key": "podcast", "name": "Podcast"}}`,
+		`{"tag": {"slug": "covid-19", "name": "covid-19"}}`,
+		`{"tag": {"slug": "new-tag", "name": "New"}}`,
+		`{"item": {"type": "podcast", "title": "Imported", "tags": ["covid-19", "new-tag"]}}`,
+		`{"collection": {"key": "podcasts", "title": "Podcasts", "filter": {"types": ["podcast"]}}}`,
+	}
+	res, err = f.store.Import(ctx, strings.NewReader(strings.Join(good, "\n")), ImportOptions{Author: f.editor.UserID})
+	if err != nil || res.Types != 1 || res.Tags != 1 || res.Items != 1 || res.Collections != 1 || res.Unchanged != 1 {
+		t.Fatalf("Import = %v, %+v", err, res)
+	}
+	if n, _ := f.store.CountItems(ctx); n != 2 {
+		t.Errorf("%d items, want 2", n)
 	}
 }
 
