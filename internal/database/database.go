@@ -161,13 +161,14 @@ func gormConfig(logger *slog.Logger) *gorm.Config {
 // walFindFrame took 60% of the CPU while the indexes were built at a million items (perf).
 // With a rollback journal the pages go to the file once, the journal keeps the few that the
 // transaction changes, and a crash still leaves all of it or none: the next connection to open
-// the file rolls the journal back. folio import of a million items took 6 min 29 s this way,
-// 11 min 5 s through the log.
+// the file rolls the journal back. folio import of make bench's million items took 5 min 18 s
+// this way, 11 min 5 s through the log.
 //
 // Leaving WAL takes the file's exclusive lock, which SQLite refuses at once, without waiting
 // out the busy timeout, while another connection has the file open: then Open answers
-// ErrInUse. A process that opens the file later waits for the bulk load's lock, up to its busy
-// timeout.
+// ErrInUse. A process that opens the file while the bulk load writes fails at once in turn
+// (openPool says why); one that opens it between the handle's transactions puts it back in WAL
+// mode, which the handle then follows.
 func openExclusive(ctx context.Context, path string, busy time.Duration, logger *slog.Logger) (*gorm.DB, error) {
 	q := url.Values{}
 	q.Set("_synchronous", "FULL")
