@@ -90,6 +90,7 @@ func openDatabase(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	return openDatabaseWith(ctx, database.Options{Path: cfg.DB, Logger: logger}, cfg, logger, stderr)
 }
 
+// openDatabaseWith is openDatabase with the options of database.Open.
 func openDatabaseWith(ctx context.Context, opts database.Options, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*openedDB, error) {
 	db, err := database.Open(ctx, opts)
 	if err != nil {

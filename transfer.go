@@ -18,7 +18,7 @@ import (
 )
 
 // importFile loads an NDJSON file into the database: folio import FILE [--continue-on-error].
-func importFile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func importFile(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	var continueOnError bool
 	cfg, logger, err := setup("import", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&continueOnError, "continue-on-error", false, "import the good lines and report the bad ones (default: a bad line imports nothing)")
@@ -50,7 +50,12 @@ func importFile(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	defer o.close()
+	defer func() {
+		// Closing puts the file back in WAL mode after an import that had it to itself.
+		if cerr := o.close(); err == nil && cerr != nil {
+			err = fmt.Errorf("import: %w", cerr)
+		}
+	}()
 	admin, err := o.accounts.FirstAdmin(ctx)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)

@@ -206,12 +206,8 @@ func fill(c *client) {
 	})
 }
 
-// TestImportReportsBadLines checks what an operator sees for a file with mistakes: every bad
-// line by number, nothing imported, and a non-zero exit; with --continue-on-error the good
-// lines go in.
 // TestImportAlongsideAServer: an import into a SQLite file that a server has open goes through
-// the write-ahead log beside it, and the server answers with the new item on its next reads;
-// alone, an import writes without the log and leaves the file in WAL mode.
+// the write-ahead log beside it, and the server answers with the new item on its next reads.
 func TestImportAlongsideAServer(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "folio.db")
@@ -250,17 +246,9 @@ func TestImportAlongsideAServer(t *testing.T) {
 	}
 }
 
-// inWALMode reports whether the SQLite file at path is in WAL mode, by its header (bytes 18
-// and 19 are 2 in WAL mode, 1 with a rollback journal).
-func inWALMode(t *testing.T, path string) bool {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) < 20 {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return b[18] == 2 && b[19] == 2
-}
-
+// TestImportReportsBadLines checks what an operator sees for a file with mistakes: every bad
+// line by number, nothing imported, and a non-zero exit; with --continue-on-error the good
+// lines go in. Alone on the file, both imports have it to themselves and leave it in WAL mode.
 func TestImportReportsBadLines(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "folio.db")
@@ -298,7 +286,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	if !strings.Contains(out.String(), "0 tags, 0 items") {
 		t.Errorf("after a rejected import, export said %q; want nothing imported", out.String())
 	}
-	if !inWALMode(t, db) {
+	if !dbtest.InWALMode(t, db) {
 		t.Error("a rejected import left the file out of WAL mode")
 	}
 
@@ -313,7 +301,7 @@ func TestImportReportsBadLines(t *testing.T) {
 	if !strings.Contains(errs.String(), "line 3: item:") {
 		t.Errorf("the skipped lines are not reported:\n%s", errs.String())
 	}
-	if !inWALMode(t, db) || strings.Contains(errs.String(), "importing alongside it") {
+	if !dbtest.InWALMode(t, db) || strings.Contains(errs.String(), "importing alongside it") {
 		t.Errorf("an import alone did not have the file to itself, or left it out of WAL mode:\n%s", errs.String())
 	}
 }

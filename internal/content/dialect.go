@@ -186,10 +186,10 @@ const (
 	fts5HashSize = 1 << 20  // its default, which every other write keeps
 )
 
-// deferIndexes: SQLite keeps an index up to date row by row, and the rows of an import come in
-// no order of most of them (titles, dates, authors), so that at each row every index had a
-// page to find, and pages left the cache to be read back from the log (sqlite3BtreeIndexMoveto,
-// 27% of an import's first half, perf). CREATE INDEX sorts the rows once instead. The
+// deferIndexes: SQLite keeps an index up to date row by row, and an import's rows come in no
+// useful order for most indexed columns (titles, dates, authors), so that at each row every
+// index had a page to find, and pages left the cache to be read back from the log
+// (sqlite3BtreeIndexMoveto, 27% of an import's first half, perf). CREATE INDEX sorts the rows once instead. The
 // statements come from the schema, so they are the migrations' own.
 func (sqliteDialect) deferIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, error) {
 	var names, creates []string

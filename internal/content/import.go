@@ -102,10 +102,12 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*I
 	is := *s
 	is.renderer = s.renderer.withSlots(runtime.GOMAXPROCS(0))
 	im := &importer{s: &is, opts: opts, now: s.clock(), res: &ImportResult{}, types: map[string]*typeEntry{}, tags: map[string]*tagEntry{}, users: map[string]bool{}, typesWithItems: map[string]bool{}, typesUsed: map[string]bool{}}
-	if err := im.load(ctx); err != nil {
-		return nil, err
-	}
 	err := s.write(ctx, func(tx *gorm.DB) error {
+		// Read in the transaction, which holds the write lock: exact while the lines are
+		// checked against it, even with a server writing beside the import.
+		if err := im.load(ctx, tx); err != nil {
+			return err
+		}
 		if err := im.run(ctx, tx, r); err != nil {
 			return err
 		}
@@ -154,7 +156,7 @@ type typeEntry struct {
 	before *typeView
 }
 
-// tagEntry is a tag as lines from line on see it (0: it was in the database, as have).
+// tagEntry is a tag as lines from line on see it; line 0: the database has it, as have.
 type tagEntry struct {
 	line int
 	have *Tag
@@ -168,9 +170,9 @@ type pendingRefs struct {
 	refs []reference
 }
 
-// load reads what lines may refer to that the database already has.
-func (im *importer) load(ctx context.Context) error {
-	db := im.s.db.WithContext(ctx)
+// load reads what lines may refer to that the database already has, in tx.
+func (im *importer) load(ctx context.Context, tx *gorm.DB) error {
+	db := tx.WithContext(ctx)
 	var types []Type
 	if err := db.Find(&types).Error; err != nil {
 		return wrap(err, "import: read types")
@@ -185,8 +187,9 @@ func (im *importer) load(ctx context.Context) error {
 	for i := range tags {
 		im.tags[tags[i].Slug] = &tagEntry{have: &tags[i]}
 	}
-	// Which types items use, for type lines that would change one: read now, since lines are
-	// checked while the import's transaction holds the file (openExclusive: its one connection).
+	// Which types items use, for type lines that would change one: read now, since the reader
+	// checks type lines beside the transaction, which may hold the only connection
+	// (database.Options.Exclusive).
 	for _, t := range types {
 		var used bool
 		if err := db.Raw("SELECT EXISTS (SELECT 1 FROM items WHERE type = ?)", t.Key).Scan(&used).Error; err != nil {

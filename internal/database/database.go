@@ -37,12 +37,13 @@ type Options struct {
 	// another connection's lock need not wait five seconds for it.
 	BusyTimeout time.Duration
 	// Exclusive opens a SQLite file for a bulk load that has it to itself (see openExclusive),
-	// and fails with ErrInUse when another connection has it open. Ignored on PostgreSQL.
+	// and fails with ErrInUse when another connection has it open in WAL mode, as every other
+	// handle of Open does. Ignored on PostgreSQL.
 	Exclusive bool
 }
 
 // ErrInUse is Open's answer with Exclusive when another connection, of this process or another,
-// has the file open.
+// has the file open in WAL mode.
 var ErrInUse = errors.New("the database file is open elsewhere")
 
 // Open opens the SQLite database at opts.Path, creating the file and its folder when missing,
@@ -139,9 +140,7 @@ func Open(ctx context.Context, opts Options) (*gorm.DB, error) {
 	return db, nil
 }
 
-// driverName is SQLite's driver with the settings that its DSN does not take: every connection
-// leaves the write-ahead log to the checkpointer (checkpoint.go) up to backstopPages, rather
-// than checkpointing it itself after a commit once it holds 1,000 pages.
+// gormConfig is GORM's configuration of every SQLite handle.
 func gormConfig(logger *slog.Logger) *gorm.Config {
 	return &gorm.Config{
 		Logger: newSlowLogger(logger, SlowQuery),
@@ -166,9 +165,10 @@ func gormConfig(logger *slog.Logger) *gorm.Config {
 //
 // Leaving WAL takes the file's exclusive lock, which SQLite refuses at once, without waiting
 // out the busy timeout, while another connection has the file open: then Open answers
-// ErrInUse. A process that opens the file while the bulk load writes fails at once in turn
-// (openPool says why); one that opens it between the handle's transactions puts it back in WAL
-// mode, which the handle then follows.
+// ErrInUse. A process that opens the file while the bulk load writes fails in turn, at once
+// or after its busy timeout once the load holds the exclusive lock (openPool says why); one
+// that opens it between the handle's transactions puts it back in WAL mode, which the handle
+// then follows.
 func openExclusive(ctx context.Context, path string, busy time.Duration, logger *slog.Logger) (*gorm.DB, error) {
 	q := url.Values{}
 	q.Set("_synchronous", "FULL")
@@ -188,7 +188,9 @@ func openExclusive(ctx context.Context, path string, busy time.Duration, logger 
 	}
 	var db *gorm.DB
 	if err == nil {
-		db, err = gorm.Open(sqlite.New(sqlite.Config{Conn: p}), gormConfig(logger))
+		if db, err = gorm.Open(sqlite.New(sqlite.Config{Conn: p}), gormConfig(logger)); err != nil {
+			_, _ = p.ExecContext(ctx, "PRAGMA journal_mode = WAL") // as it was
+		}
 	}
 	if err != nil {
 		_ = p.Close()
@@ -201,6 +203,9 @@ func openExclusive(ctx context.Context, path string, busy time.Duration, logger 
 	return db, nil
 }
 
+// driverName is SQLite's driver with the settings that its DSN does not take: every connection
+// leaves the write-ahead log to the checkpointer (checkpoint.go) up to backstopPages, rather
+// than checkpointing it itself after a commit once it holds 1,000 pages.
 const driverName = "sqlite3_folio"
 
 func init() {

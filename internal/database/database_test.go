@@ -20,6 +20,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"gorm.io/gorm"
 	"gorm.io/plugin/dbresolver"
+
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 func openTest(t testing.TB) *gorm.DB {
@@ -129,23 +131,20 @@ func TestOpenConfiguresEveryConnection(t *testing.T) {
 	}
 }
 
-// walHeader reports whether the file at path is in WAL mode by its header (bytes 18 and 19 are
-// 2 in WAL mode, 1 with a rollback journal), without opening it.
-func walHeader(t *testing.T, path string) bool {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) < 20 {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return b[18] == 2 && b[19] == 2
-}
-
 // TestOpenExclusive: an Exclusive handle has the file with a rollback journal and one
 // connection, which migrates, writes and reads; Close puts the file back in WAL mode, with
 // everything written in it. While another handle has the file open, Open with Exclusive
 // answers ErrInUse at once rather than after the busy timeout, and leaves the file as it was.
 func TestOpenExclusive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "folio.db")
+	first, err := Open(t.Context(), Options{Path: path}) // the file starts in WAL mode, as a server leaves it
+	if err != nil {
+		t.Fatal(err)
+	}
+	Close(first)
+	if !dbtest.InWALMode(t, path) {
+		t.Fatal("Open did not leave the file in WAL mode")
+	}
 	db, err := Open(t.Context(), Options{Path: path, Exclusive: true})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +181,7 @@ func TestOpenExclusive(t *testing.T) {
 	if err := Close(db); err != nil {
 		t.Fatalf("Close = %v", err)
 	}
-	if !walHeader(t, path) {
+	if !dbtest.InWALMode(t, path) {
 		t.Error("after Close the file is not in WAL mode")
 	}
 
@@ -199,7 +198,7 @@ func TestOpenExclusive(t *testing.T) {
 	if d := time.Since(start); d > BusyTimeout/2 {
 		t.Errorf("Open with Exclusive beside another handle took %v", d)
 	}
-	if !walHeader(t, path) {
+	if !dbtest.InWALMode(t, path) {
 		t.Error("a refused Exclusive open left the file out of WAL mode")
 	}
 	if err := Write(t.Context(), shared, func(tx *gorm.DB) error {

@@ -50,6 +50,17 @@ func SQLiteOnly(t testing.TB) {
 	}
 }
 
+// InWALMode reports whether the SQLite file at path is in WAL mode, from its header (bytes 18
+// and 19 are 2 in WAL mode, 1 with a rollback journal), without opening it.
+func InWALMode(t testing.TB, path string) bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 20 {
+		t.Fatalf("read the header of %s: %v", path, err)
+	}
+	return b[18] == 2 && b[19] == 2
+}
+
 // PostgresURL returns the URL of a new, empty schema on the test PostgreSQL database (its
 // search_path names only that schema), or skips the test when FOLIO_TEST_POSTGRES is unset.
 // The schema is dropped, with everything in it, when the test ends.
