@@ -194,23 +194,11 @@ const (
 func (sqliteDialect) deferIndexes(ctx context.Context, tx *sql.Tx, tables ...string) ([]string, error) {
 	var names, creates []string
 	for _, table := range tables {
-		rows, err := tx.QueryContext(ctx, `SELECT l.name, m.sql FROM pragma_index_list(?) AS l JOIN sqlite_schema AS m ON m.type = 'index' AND m.name = l.name
-			WHERE l.origin = 'c' AND NOT l."unique" ORDER BY l.name`, table)
+		n, c, err := readIndexes(ctx, tx, table)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var name, create string
-			if err := rows.Scan(&name, &create); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			names, creates = append(names, name), append(creates, create)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		names, creates = append(names, n...), append(creates, c...)
 	}
 	for _, name := range names {
 		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(name, `"`, `""`)+`"`); err != nil {
@@ -218,6 +206,25 @@ func (sqliteDialect) deferIndexes(ctx context.Context, tx *sql.Tx, tables ...str
 		}
 	}
 	return creates, nil
+}
+
+// readIndexes returns the names and statements of table's indexes that are neither a key nor
+// unique.
+func readIndexes(ctx context.Context, tx *sql.Tx, table string) (names, creates []string, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT l.name, m.sql FROM pragma_index_list(?) AS l JOIN sqlite_schema AS m ON m.type = 'index' AND m.name = l.name
+		WHERE l.origin = 'c' AND NOT l."unique" ORDER BY l.name`, table)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, create string
+		if err := rows.Scan(&name, &create); err != nil {
+			return nil, nil, err
+		}
+		names, creates = append(names, name), append(creates, create)
+	}
+	return names, creates, rows.Err()
 }
 
 // postgresDialect searches a tsvector per item (items_search, GIN-indexed) built with the text
