@@ -240,7 +240,7 @@ func openPool(ctx context.Context, path string, readOnly bool, busy time.Duratio
 	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
 		_ = db.Close()
 		if IsBusy(err) {
-			// Putting the file in WAL mode waits for no one: held, it fails at once.
+			// Only a connection that has the file to itself keeps it from WAL mode this way.
 			return nil, fmt.Errorf("open database %s: %w (another process has it to itself, as folio import does when nothing else has the file open: start once it is done)", path, err)
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
