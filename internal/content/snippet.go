@@ -163,10 +163,6 @@ func (m matcher) window(words []word) (start, found int) {
 func (m matcher) words(text string) []word {
 	words := make([]word, 0, len(text)/6)
 	for i := 0; i < len(text); {
-		if c := text[i]; c < utf8.RuneSelf && !asciiWordByte[c] {
-			i++
-			continue
-		}
 		r, size := runeAt(text, i)
 		if !isWordRune(r) {
 			i += size

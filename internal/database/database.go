@@ -170,13 +170,7 @@ func gormConfig(logger *slog.Logger) *gorm.Config {
 // that opens it between the handle's transactions puts it back in WAL mode, which the handle
 // then follows.
 func openExclusive(ctx context.Context, path string, busy time.Duration, logger *slog.Logger) (*gorm.DB, error) {
-	q := url.Values{}
-	q.Set("_synchronous", "FULL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
-	q.Set("_stmt_cache_size", "128")
-	q.Set("_txlock", "immediate")
-	p, err := sql.Open(driverName, fileURI(path, q))
+	p, err := sql.Open(driverName, fileURI(path, settings(false, busy)))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -215,10 +209,9 @@ func init() {
 	}})
 }
 
-// openPool opens a connection pool on path and checks that SQLite accepted the settings.
-func openPool(ctx context.Context, path string, readOnly bool, busy time.Duration) (*sql.DB, error) {
+// settings are a connection's settings in its DSN, but for its journal mode.
+func settings(readOnly bool, busy time.Duration) url.Values {
 	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
@@ -232,6 +225,13 @@ func openPool(ctx context.Context, path string, readOnly bool, busy time.Duratio
 	} else {
 		q.Set("_txlock", "immediate")
 	}
+	return q
+}
+
+// openPool opens a connection pool on path and checks that SQLite accepted the settings.
+func openPool(ctx context.Context, path string, readOnly bool, busy time.Duration) (*sql.DB, error) {
+	q := settings(readOnly, busy)
+	q.Set("_journal_mode", "WAL")
 	db, err := sql.Open(driverName, fileURI(path, q))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
