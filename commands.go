@@ -187,6 +187,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	go o.changes.Watch(watchCtx, time.Second, logger)
 
 	reg := api.NewRegistry()
+	if err := database.RegisterMetrics(reg, o.db); err != nil {
+		return err
+	}
 	handler := api.NewServer(cfg, logger, reg, api.Deps{
 		Ping:     func(ctx context.Context) error { return database.Ping(ctx, o.db) },
 		Accounts: o.accounts,

@@ -212,6 +212,11 @@ func TestServeMetricsListener(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), `folio_http_requests_total{method="GET",route="/healthz",status="200"}`) {
 		t.Errorf("metrics listener = %d, body lacks the /healthz counter:\n%.500s", res.StatusCode, b)
 	}
+	for _, name := range []string{"folio_db_write_transactions_total", "folio_db_writes_total", "folio_db_write_wait_seconds_total", "folio_db_write_busy_seconds_total"} {
+		if !strings.Contains(string(b), "\n"+name+" ") {
+			t.Errorf("metrics lack %s", name)
+		}
+	}
 	if res.Header.Get("X-Request-ID") == "" || res.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("metrics listener headers = %v, want a request id and the security headers", res.Header)
 	}

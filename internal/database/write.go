@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -87,6 +89,16 @@ type writeQueue struct {
 	mu      sync.Mutex
 	waiting []*writeRequest
 	leading bool // a goroutine is running transactions of waiting writes
+
+	stats writeStats
+}
+
+// writeStats count what a write queue has done, for its metrics (RegisterMetrics).
+type writeStats struct {
+	transactions atomic.Uint64
+	writes       atomic.Uint64 // taken into a transaction
+	waited       atomic.Int64  // nanoseconds from each write's arrival to its transaction's start
+	busy         atomic.Int64  // nanoseconds spent running transactions
 }
 
 type writeRequest struct {
@@ -96,13 +108,14 @@ type writeRequest struct {
 	panicked any
 	started  bool          // taken into a transaction (under writeQueue.mu)
 	done     chan struct{} // closed when the transaction has ended
+	arrived  time.Time
 }
 
 func (q *writeQueue) write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &writeRequest{ctx: ctx, fn: fn, done: make(chan struct{})}
+	r := &writeRequest{ctx: ctx, fn: fn, done: make(chan struct{}), arrived: time.Now()}
 	q.mu.Lock()
 	q.waiting = append(q.waiting, r)
 	lead := !q.leading
@@ -142,7 +155,16 @@ func (q *writeQueue) lead(db *gorm.DB) {
 	q.mu.Unlock()
 
 	if len(group) > 0 { // empty when the waiting writes all gave up before this leader began
+		start := time.Now()
+		var waited time.Duration
+		for _, r := range group {
+			waited += start.Sub(r.arrived)
+		}
 		q.commit(db, group)
+		q.stats.transactions.Add(1)
+		q.stats.writes.Add(uint64(len(group)))
+		q.stats.waited.Add(int64(waited))
+		q.stats.busy.Add(int64(time.Since(start)))
 		if q.checkpoints != nil {
 			q.checkpoints.written()
 		}

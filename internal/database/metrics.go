@@ -1,0 +1,45 @@
+package database
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+)
+
+// RegisterMetrics registers on reg the metrics of db's writes, which one writer runs one
+// transaction at a time (see Write): how many, how long they waited for their turn, and how
+// busy the writer is. When the writer is busy nearly all the time, writes queue, and their
+// rate is what the writer can do; a larger mean group (writes over transactions) is the writer
+// making up for it by committing more at once.
+func RegisterMetrics(reg prometheus.Registerer, db *gorm.DB) error {
+	pool, err := db.DB()
+	if err != nil {
+		return err
+	}
+	v, ok := writers.Load(pool)
+	if !ok {
+		return errors.New("database metrics: a handle that database.Open did not make")
+	}
+	s := &v.(*writeQueue).stats
+	seconds := func(n int64) float64 { return time.Duration(n).Seconds() }
+	return errors.Join(
+		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "folio_db_write_transactions_total",
+			Help: "Write transactions run. Each commits the writes that were waiting when it began (group commit).",
+		}, func() float64 { return float64(s.transactions.Load()) })),
+		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "folio_db_writes_total",
+			Help: "Writes run in write transactions (a create, an update, a publish...). Over folio_db_write_transactions_total, the mean group.",
+		}, func() float64 { return float64(s.writes.Load()) })),
+		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "folio_db_write_wait_seconds_total",
+			Help: "Time writes waited for their transaction to begin, summed. Over folio_db_writes_total, the mean wait.",
+		}, func() float64 { return seconds(s.waited.Load()) })),
+		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "folio_db_write_busy_seconds_total",
+			Help: "Time the writer spent running write transactions. Its rate is the share of time the writer is busy: near 1, writes queue for it.",
+		}, func() float64 { return seconds(s.busy.Load()) })),
+	)
+}

@@ -1,0 +1,70 @@
+package database
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+)
+
+// TestWriteMetrics: the metrics count transactions and the writes in them, the time the writes
+// waited for their turn and the time the writer was busy, as a group commit runs them.
+func TestWriteMetrics(t *testing.T) {
+	db, q := openWriteTest(t)
+	reg := prometheus.NewPedanticRegistry()
+	if err := RegisterMetrics(reg, db); err != nil {
+		t.Fatal(err)
+	}
+	value := func(name string) float64 {
+		t.Helper()
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == name {
+				return f.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatalf("no metric %s", name)
+		return 0
+	}
+
+	// One write holds the writer for hold; three more wait behind it, and then commit together.
+	const hold = 50 * time.Millisecond
+	insert := func(tx *gorm.DB) error { return tx.Exec("INSERT INTO wt (n) VALUES (1)").Error }
+	release := holdWriter(t, db, insert)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := Write(t.Context(), db, insert); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for q.queued() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(hold)
+	if err := release(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	if got := value("folio_db_write_transactions_total"); got != 2 {
+		t.Errorf("transactions = %v, want 2: the held write's, then one for the three that waited", got)
+	}
+	if got := value("folio_db_writes_total"); got != 4 {
+		t.Errorf("writes = %v, want 4", got)
+	}
+	// Each of the three waited at least hold; the writer was busy at least hold (the first
+	// transaction) and at most the test's time.
+	if got := value("folio_db_write_wait_seconds_total"); got < 3*hold.Seconds() {
+		t.Errorf("wait = %vs, want at least %vs", got, 3*hold.Seconds())
+	}
+	if got := value("folio_db_write_busy_seconds_total"); got < hold.Seconds() || got > 30 {
+		t.Errorf("busy = %vs, want at least %vs", got, hold.Seconds())
+	}
+}
