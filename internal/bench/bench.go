@@ -444,7 +444,7 @@ func (h *harness) measureServer(ctx context.Context, rep *report, db string, war
 		l := newLoad(conns)
 		defer l.close()
 		l.run(ctx, "warm-up", warmup, tr)
-		hits, misses, cerr := cacheCounts(ctx, targets, h.metrics)
+		before, cerr := counters(ctx, targets, h.metrics)
 		for _, m := range mems {
 			m.begin()
 		}
@@ -459,9 +459,18 @@ func (h *harness) measureServer(ctx context.Context, rep *report, db string, war
 			peak, sampled := m.end()
 			r.peakKiB, r.sampled = max(r.peakKiB, peak), r.sampled || sampled
 		}
-		hits2, misses2, cerr2 := cacheCounts(ctx, targets, h.metrics)
-		if lookups := hits2 - hits + misses2 - misses; cerr == nil && cerr2 == nil && lookups > 0 {
-			r.cacheHits = (hits2 - hits) / lookups
+		after, cerr2 := counters(ctx, targets, h.metrics)
+		if cerr == nil && cerr2 == nil {
+			delta := func(name string) float64 { return after[name] - before[name] }
+			hits := delta("folio_response_cache_hits_total")
+			if lookups := hits + delta("folio_response_cache_misses_total"); lookups > 0 {
+				r.cacheHits = hits / lookups
+			}
+			if tx := delta("folio_db_write_transactions_total"); name == nameCreates && tx > 0 {
+				writes := delta("folio_db_writes_total")
+				rep.notes = append(rep.notes, fmt.Sprintf("(e): the writer was busy %.0f %% of the time (of each server, on average), %.1f writes a transaction, each waiting %s for its turn on average",
+					100*delta("folio_db_write_busy_seconds_total")/r.elapsed.Seconds()/float64(len(targets)), writes/tx, ms(time.Duration(delta("folio_db_write_wait_seconds_total")/writes*float64(time.Second)))))
+			}
 		}
 		if name == nameCreates && h.o.postgres() {
 			// synchronous=FULL is SQLite's; PostgreSQL's durability is its own setting.
@@ -555,16 +564,19 @@ func alternate(tr vegeta.Targeter, servers []*target) vegeta.Targeter {
 	}
 }
 
-// cacheCounts sums the response caches' hits and misses over the servers.
-func cacheCounts(ctx context.Context, servers []*target, metricsToken string) (hits, misses float64, err error) {
+// counters sums the servers' counters (target.counters).
+func counters(ctx context.Context, servers []*target, metricsToken string) (map[string]float64, error) {
+	sum := map[string]float64{}
 	for _, t := range servers {
-		h, m, err := t.cacheCounts(ctx, metricsToken)
+		c, err := t.counters(ctx, metricsToken)
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
-		hits, misses = hits+h, misses+m
+		for k, v := range c {
+			sum[k] += v
+		}
 	}
-	return hits, misses, nil
+	return sum, nil
 }
 
 // checkSeeded checks that the server sees as many published items as the corpus has: an

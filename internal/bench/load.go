@@ -19,9 +19,10 @@ type result struct {
 	requests  uint64
 	errors    uint64 // non-2xx responses and transport errors
 	firstErr  string
-	peakKiB   int     // the measured process's peak resident memory during the scenario
-	sampled   bool    // peakKiB is the highest of VmRSS samples, not the high-water mark
-	cacheHits float64 // share of the response cache's lookups that hit; negative when not measured
+	peakKiB   int           // the measured process's peak resident memory during the scenario
+	sampled   bool          // peakKiB is the highest of VmRSS samples, not the high-water mark
+	cacheHits float64       // share of the response cache's lookups that hit; negative when not measured
+	elapsed   time.Duration // how long the requests were sent
 	note      string
 	goal      string    // the name of the row whose target this one has, when its name differs
 	cpu       []float64 // cores used by the servers, PostgreSQL and the load generator; nil when not measured
@@ -83,6 +84,7 @@ func (l *load) run(ctx context.Context, name string, d time.Duration, tr vegeta.
 	m.Close()
 	r.requests = m.Requests
 	r.rate = float64(m.Requests-r.errors) / elapsed.Seconds()
+	r.elapsed = elapsed
 	r.p50, r.p99 = m.Latencies.P50, m.Latencies.P99
 	if ctx.Err() != nil {
 		r.errors++

@@ -268,38 +268,36 @@ func (t *target) login(ctx context.Context, email, password string) (string, err
 	return tokens.AccessToken, nil
 }
 
-// cacheCounts reads the response cache's hits and misses from /metrics.
-func (t *target) cacheCounts(ctx context.Context, metricsToken string) (hits, misses float64, err error) {
+// counters reads the server's counters without labels from /metrics, by name.
+func (t *target) counters(ctx context.Context, metricsToken string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+"/metrics", nil)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+metricsToken)
 	res, err := t.client.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	if res.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("GET /metrics: %s", res.Status)
+		return nil, fmt.Errorf("GET /metrics: %s", res.Status)
 	}
+	out := map[string]float64{}
 	for line := range strings.SplitSeq(string(b), "\n") {
-		name, value, _ := strings.Cut(line, " ")
-		switch name {
-		case "folio_response_cache_hits_total":
-			hits, err = strconv.ParseFloat(value, 64)
-		case "folio_response_cache_misses_total":
-			misses, err = strconv.ParseFloat(value, 64)
+		name, value, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasSuffix(name, "_total") { // comments, labelled series, gauges
+			continue
 		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("GET /metrics: %s: %w", name, err)
+		if out[name], err = strconv.ParseFloat(value, 64); err != nil {
+			return nil, fmt.Errorf("GET /metrics: %s: %w", name, err)
 		}
 	}
-	return hits, misses, nil
+	return out, nil
 }
 
 func (t *target) getJSON(ctx context.Context, path string, v any) error {
