@@ -97,8 +97,8 @@ type writeQueue struct {
 type writeStats struct {
 	transactions atomic.Uint64
 	writes       atomic.Uint64 // taken into a transaction
-	waited       atomic.Int64  // nanoseconds from each write's arrival to its transaction's start
-	busy         atomic.Int64  // nanoseconds spent running transactions
+	waited       atomic.Int64  // nanoseconds from each write's arrival until its transaction holds the write lock
+	busy         atomic.Int64  // nanoseconds spent holding the write lock
 }
 
 type writeRequest struct {
@@ -155,16 +155,7 @@ func (q *writeQueue) lead(db *gorm.DB) {
 	q.mu.Unlock()
 
 	if len(group) > 0 { // empty when the waiting writes all gave up before this leader began
-		start := time.Now()
-		var waited time.Duration
-		for _, r := range group {
-			waited += start.Sub(r.arrived)
-		}
 		q.commit(db, group)
-		q.stats.transactions.Add(1)
-		q.stats.writes.Add(uint64(len(group)))
-		q.stats.waited.Add(int64(waited))
-		q.stats.busy.Add(int64(time.Since(start)))
 		if q.checkpoints != nil {
 			q.checkpoints.written()
 		}
@@ -182,6 +173,7 @@ func (q *writeQueue) lead(db *gorm.DB) {
 // commit runs a group of writes in one transaction, and ends every one of them: whatever
 // happens here, each gets its result and is woken.
 func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
+	locked := time.Now() // set again once the transaction holds the write lock: after BEGIN, and on PostgreSQL the advisory lock
 	defer func() {
 		if p := recover(); p != nil { // outside any write's fn: the transaction's own machinery
 			for _, r := range group {
@@ -190,6 +182,15 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 				}
 			}
 		}
+		// Counted before the writes are answered, so that an answered write is on /metrics.
+		var waited time.Duration
+		for _, r := range group {
+			waited += locked.Sub(r.arrived)
+		}
+		q.stats.transactions.Add(1)
+		q.stats.writes.Add(uint64(len(group)))
+		q.stats.waited.Add(int64(waited))
+		q.stats.busy.Add(int64(time.Since(locked)))
 		for _, r := range group {
 			close(r.done)
 		}
@@ -203,6 +204,7 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 				return err
 			}
 		}
+		locked = time.Now()
 		var done deferred // the batches of the writes that succeeded
 		if len(group) == 1 {
 			// Alone: no savepoint, and its own context (an import stops when it is
