@@ -1,12 +1,16 @@
 package database
 
 import (
+	"context"
+	"database/sql"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
+
+	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
 // TestWriteMetrics: the metrics count transactions and the writes in them, the time the writes
@@ -68,5 +72,53 @@ func TestWriteMetrics(t *testing.T) {
 	}
 	if got := value("folio_db_write_busy_seconds_total"); got < hold.Seconds() || got > took {
 		t.Errorf("busy = %vs, want %vs to %vs", got, hold.Seconds(), took)
+	}
+}
+
+// TestWriteMetricsOfAWriteThatNeverHeldTheLock: a write whose transaction could not begin,
+// another process holding the file's write lock past the busy timeout, waited all its time:
+// none of it is the writer's busy time.
+func TestWriteMetricsOfAWriteThatNeverHeldTheLock(t *testing.T) {
+	dbtest.SQLiteOnly(t)
+	path := dbtest.Location(t)
+	const timeout = 100 * time.Millisecond
+	db, err := Open(t.Context(), Options{Path: path, BusyTimeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { Close(db) })
+	reg := prometheus.NewPedanticRegistry()
+	if err := RegisterMetrics(reg, db); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite3", fileURI(path, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	if err := Write(t.Context(), db, func(tx *gorm.DB) error { return nil }); !IsBusy(err) {
+		t.Fatalf("Write beside another process's write = %v, want busy", err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		got[f.GetName()] = f.GetMetric()[0].GetCounter().GetValue()
+	}
+	if got["folio_db_write_transactions_total"] != 1 || got["folio_db_writes_total"] != 1 ||
+		got["folio_db_write_wait_seconds_total"] < timeout.Seconds() || got["folio_db_write_busy_seconds_total"] != 0 {
+		t.Errorf("metrics = %v, want 1 transaction of 1 write, waiting at least %v and busy 0", got, timeout)
 	}
 }

@@ -173,7 +173,7 @@ func (q *writeQueue) lead(db *gorm.DB) {
 // commit runs a group of writes in one transaction, and ends every one of them: whatever
 // happens here, each gets its result and is woken.
 func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
-	locked := time.Now() // set again once the transaction holds the write lock: after BEGIN, and on PostgreSQL the advisory lock
+	var locked time.Time // when the transaction held the write lock: after BEGIN, and on PostgreSQL the advisory lock
 	defer func() {
 		if p := recover(); p != nil { // outside any write's fn: the transaction's own machinery
 			for _, r := range group {
@@ -183,6 +183,10 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 			}
 		}
 		// Counted before the writes are answered, so that an answered write is on /metrics.
+		end := time.Now()
+		if locked.IsZero() {
+			locked = end // it never held the lock (BEGIN failed, another process's lock outwaited): all waiting
+		}
 		var waited time.Duration
 		for _, r := range group {
 			waited += locked.Sub(r.arrived)
@@ -190,7 +194,7 @@ func (q *writeQueue) commit(db *gorm.DB, group []*writeRequest) {
 		q.stats.transactions.Add(1)
 		q.stats.writes.Add(uint64(len(group)))
 		q.stats.waited.Add(int64(waited))
-		q.stats.busy.Add(int64(time.Since(locked)))
+		q.stats.busy.Add(int64(end.Sub(locked)))
 		for _, r := range group {
 			close(r.done)
 		}
