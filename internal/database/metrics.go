@@ -2,6 +2,7 @@ package database
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,15 +16,11 @@ import (
 // making up for it by committing more at once. On PostgreSQL the servers of one database take
 // turns on one lock: each counts its own, and the wait for another's turn is wait, not busy.
 func RegisterMetrics(reg prometheus.Registerer, db *gorm.DB) error {
-	pool, err := db.DB()
+	q, err := queueOf(db)
 	if err != nil {
-		return err
+		return fmt.Errorf("database metrics: %w", err)
 	}
-	v, ok := writers.Load(pool)
-	if !ok {
-		return errors.New("database metrics: a handle that database.Open did not make")
-	}
-	s := &v.(*writeQueue).stats
+	s := &q.stats
 	seconds := func(n int64) float64 { return time.Duration(n).Seconds() }
 	return errors.Join(
 		reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{

@@ -13,15 +13,14 @@ import (
 	"github.com/foliocms/folio/internal/database/dbtest"
 )
 
-// TestWriteMetrics: the metrics count transactions and the writes in them, the time the writes
-// waited for their turn and the time the writer was busy, as a group commit runs them.
-func TestWriteMetrics(t *testing.T) {
-	db, q := openWriteTest(t)
+// writeCounters registers db's write metrics and returns a function that reads one of them.
+func writeCounters(t *testing.T, db *gorm.DB) func(name string) float64 {
+	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	if err := RegisterMetrics(reg, db); err != nil {
 		t.Fatal(err)
 	}
-	value := func(name string) float64 {
+	return func(name string) float64 {
 		t.Helper()
 		families, err := reg.Gather()
 		if err != nil {
@@ -35,6 +34,13 @@ func TestWriteMetrics(t *testing.T) {
 		t.Fatalf("no metric %s", name)
 		return 0
 	}
+}
+
+// TestWriteMetrics: the metrics count transactions and the writes in them, the time the writes
+// waited for their turn and the time the writer was busy, as a group commit runs them.
+func TestWriteMetrics(t *testing.T) {
+	db, q := openWriteTest(t)
+	value := writeCounters(t, db)
 
 	// One write holds the writer for hold; three more wait behind it, and then commit together.
 	const hold = 50 * time.Millisecond
@@ -87,10 +93,7 @@ func TestWriteMetricsOfAWriteThatNeverHeldTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { Close(db) })
-	reg := prometheus.NewPedanticRegistry()
-	if err := RegisterMetrics(reg, db); err != nil {
-		t.Fatal(err)
-	}
+	value := writeCounters(t, db)
 	other, err := sql.Open("sqlite3", fileURI(path, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -109,16 +112,9 @@ func TestWriteMetricsOfAWriteThatNeverHeldTheLock(t *testing.T) {
 	if err := Write(t.Context(), db, func(tx *gorm.DB) error { return nil }); !IsBusy(err) {
 		t.Fatalf("Write beside another process's write = %v, want busy", err)
 	}
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, f := range families {
-		got[f.GetName()] = f.GetMetric()[0].GetCounter().GetValue()
-	}
-	if got["folio_db_write_transactions_total"] != 1 || got["folio_db_writes_total"] != 1 ||
-		got["folio_db_write_wait_seconds_total"] < timeout.Seconds() || got["folio_db_write_busy_seconds_total"] != 0 {
-		t.Errorf("metrics = %v, want 1 transaction of 1 write, waiting at least %v and busy 0", got, timeout)
+	tx, writes := value("folio_db_write_transactions_total"), value("folio_db_writes_total")
+	wait, busy := value("folio_db_write_wait_seconds_total"), value("folio_db_write_busy_seconds_total")
+	if tx != 1 || writes != 1 || wait < timeout.Seconds() || busy != 0 {
+		t.Errorf("%v transactions, %v writes, wait %vs, busy %vs; want 1 transaction of 1 write, waiting at least %v and busy 0", tx, writes, wait, busy, timeout)
 	}
 }

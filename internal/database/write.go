@@ -54,15 +54,24 @@ func Write(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 		ok = err == nil
 		return err
 	}
+	q, err := queueOf(db)
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return q.write(ctx, db, fn)
+}
+
+// queueOf returns the write queue of db's writer pool.
+func queueOf(db *gorm.DB) (*writeQueue, error) {
 	pool, err := db.DB()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, ok := writers.Load(pool)
 	if !ok {
-		return errors.New("write: a handle that database.Open did not make")
+		return nil, errors.New("a handle that database.Open did not make")
 	}
-	return v.(*writeQueue).write(ctx, db, fn)
+	return v.(*writeQueue), nil
 }
 
 // InTransaction reports whether db is a transaction's handle.
